@@ -1,0 +1,175 @@
+"""P1Parser: feed it P1 bytes, read the last CRC-valid telegram and its fields.
+
+Two preallocated buffers of `size` bytes take turns: the framer fills the
+work buffer; when a telegram in it completes and passes its CRC it is
+indexed, then the two buffers (and their indexes) swap in one step. A
+telegram that fails never touches the current one, so `buf[:length]` is
+always the last good telegram, byte for byte as the meter sent it.
+Nothing is allocated per telegram.
+"""
+
+from . import fields
+from .framer import (
+    EV_DONE,
+    EV_MORE,
+    EV_OVERSIZE,
+    ST_BANG,
+    ST_CRC,
+    ST_DIGITS,
+    ST_LEN,
+    ST_POS,
+    ST_RXCRC,
+    frame,
+    new_state,
+)
+from .index import index_lines, new_index, table
+
+_TABLE = table()
+
+
+class P1Parser:
+    """Streaming DSMR parser over two fixed buffers.
+
+    Counters: `telegrams` accepted, `crc_errors` (mismatch, or no CRC while
+    `require_crc`), `framing_errors` (a telegram cut short by a new '/', or a
+    malformed trailer), `oversize` (longer than the buffer).
+    """
+
+    def __init__(self, size=4096, require_crc=False):
+        if not 32 <= size <= 65535:
+            raise ValueError("buffer size must be 32..65535")
+        self.require_crc = require_crc
+        self._work = bytearray(size)
+        self._work_idx = new_index()
+        self._st = new_state(size)
+        self.buf = bytearray(size)
+        self.idx = new_index()
+        self.length = 0
+        self.has_crc = False
+        self.telegrams = 0
+        self.crc_errors = 0
+        self.framing_errors = 0
+        self.oversize = 0
+
+    def feed(self, data, n=-1):
+        """Takes the next `n` bytes of the stream (all of `data` by default).
+
+        Returns how many telegrams were accepted from this chunk.
+        """
+        if n < 0:
+            n = len(data)
+        st = self._st
+        st[ST_POS] = 0
+        got = 0
+        while True:
+            ev = frame(data, n, self._work, st)
+            if ev == EV_MORE:
+                return got
+            if ev == EV_DONE:
+                got += self._complete()
+            elif ev == EV_OVERSIZE:
+                self.oversize += 1
+            else:
+                self.framing_errors += 1
+
+    def _complete(self):
+        st = self._st
+        if st[ST_DIGITS] == 4:
+            if st[ST_RXCRC] != st[ST_CRC]:
+                self.crc_errors += 1
+                return 0
+        elif self.require_crc:
+            self.crc_errors += 1
+            return 0
+        n = st[ST_LEN]
+        index_lines(self._work, st[ST_BANG], _TABLE, self._work_idx)
+        self._work, self.buf = self.buf, self._work
+        self._work_idx, self.idx = self.idx, self._work_idx
+        self.length = n
+        self.has_crc = st[ST_DIGITS] == 4
+        self.telegrams += 1
+        return 1
+
+    def reset_stream(self):
+        """Forgets a half-received telegram (e.g. after the source reconnects)."""
+        self._st[0] = 0
+
+    # -- reading the current telegram (valid only while telegrams > 0) --
+
+    def present(self, f):
+        return self.telegrams > 0 and self.idx[f * 6] != 0
+
+    def span(self, f):
+        """(start, end) of field f's value in buf; (0, 0) when absent."""
+        k = f * 6
+        return self.idx[k], self.idx[k + 1]
+
+    def unit_span(self, f):
+        k = f * 6 + 2
+        return self.idx[k], self.idx[k + 1]
+
+    def stamp_span(self, f):
+        k = f * 6 + 4
+        return self.idx[k], self.idx[k + 1]
+
+    def text(self, f):
+        """Field f's raw value as str, or None when absent (allocates)."""
+        if not self.present(f):
+            return None
+        s, e = self.span(f)
+        return bytes(self.buf[s:e]).decode()
+
+    def unit(self, f):
+        s, e = self.unit_span(f)
+        return bytes(self.buf[s:e]).decode() if s else ""
+
+    def number(self, f):
+        """Field f's value as a float, or None when absent or not a number."""
+        t = self.text(f)
+        try:
+            return float(t) if t is not None else None
+        except ValueError:
+            return None
+
+    def telegram(self):
+        """The last good telegram as a memoryview, byte for byte."""
+        return memoryview(self.buf)[: self.length]
+
+    def gas_field(self):
+        """The field holding the gas reading, or -1.
+
+        The M-Bus channel whose device type is 3 (gas); failing that (DSMR
+        2.2 sends no device type) the first channel with an untyped reading
+        in m3. Whichever of 24.2.1, 24.2.3 or the two-line 24.3.0 it uses.
+        """
+        for want_typed in (True, False):
+            for ch in range(1, 5):
+                base = _MBUS1 + (ch - 1) * _MBUS_STRIDE
+                dt = base  # mbusN_device_type
+                if want_typed:
+                    if not self.present(dt) or not self._is(dt, b"3"):
+                        continue
+                elif self.present(dt):
+                    continue
+                for off in (4, 5, 6):  # delivered, delivered_ntc, delivered_dbl
+                    f = base + off
+                    if self.present(f):
+                        if want_typed or self._unit_is(f, b"m3"):
+                            return f
+        return -1
+
+    def _is(self, f, digits):
+        """True if f's value is the integer `digits` (leading zeros allowed)."""
+        s, e = self.span(f)
+        b = self.buf
+        while s < e - 1 and b[s] == 0x30:
+            s += 1
+        return e - s == len(digits) and b[s:e] == digits
+
+    def _unit_is(self, f, u):
+        s, e = self.unit_span(f)
+        return s != 0 and self.buf[s:e] == u
+
+
+_MBUS1 = fields.index("mbus1_device_type")
+_MBUS_STRIDE = fields.index("mbus2_device_type") - _MBUS1

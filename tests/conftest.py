@@ -1,0 +1,52 @@
+"""Shared pytest setup: repo paths, the MicroPython binary, lib/ on sys.path."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "tests")
+sys.path.insert(0, os.path.join(ROOT, "lib"))
+sys.path.insert(0, TESTS)
+
+
+def micropython_bin():
+    exe = os.path.join(os.path.dirname(sys.executable), "micropython")
+    return exe if os.path.exists(exe) else shutil.which("micropython")
+
+
+MICROPYTHON = micropython_bin()
+
+
+def run_mp_cases(module):
+    """Runs tests/<module>.py's cases under MicroPython: {name: None or error}."""
+    assert MICROPYTHON, "the micropython binary is missing: run `make venv`"
+    out = subprocess.run(
+        [MICROPYTHON, os.path.join(TESTS, "mp_cases.py"), module],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    results = {}
+    for line in out.stdout.splitlines():
+        if line.startswith("ok "):
+            results[line[3:]] = None
+        elif line.startswith("FAIL "):
+            name, _, err = line[5:].partition(": ")
+            results[name] = err
+    if not results:
+        raise AssertionError("micropython ran no case:\n" + out.stdout + out.stderr)
+    return results
+
+
+@pytest.fixture(scope="session")
+def fixture_bytes():
+    def load(name):
+        with open(os.path.join(TESTS, "fixtures", name + ".txt"), "rb") as f:
+            return f.read()
+
+    return load

@@ -1,0 +1,24 @@
+"""The parser cases (tests/cases_parser.py) under CPython and under MicroPython."""
+
+import pytest
+
+import cases_parser
+from conftest import run_mp_cases
+
+CASES = cases_parser.all_cases()
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_cpython(name):
+    getattr(cases_parser, name)()
+
+
+@pytest.fixture(scope="module")
+def mp_results():
+    return run_mp_cases("cases_parser")
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_micropython(name, mp_results):
+    assert name in mp_results, "case did not run under MicroPython"
+    assert mp_results[name] is None, mp_results[name]
