@@ -175,6 +175,7 @@ class JsonWriter:
     def __init__(self, size, start=0):
         self.buf = bytearray(size)
         self.w = array("i", (start, size))
+        self._front = array("i", (0, 0))
         self.start = start
         self.first = start
         self.sink = None
@@ -194,6 +195,16 @@ class JsonWriter:
         self.flushed += pos - self.first
         self.first = 0
         self.w[0] = 0
+
+    def prepend(self, src, n):
+        """Puts src[0:n] right before the first unflushed byte (into the `start` room)."""
+        f = self._front
+        f[0] = self.first - n
+        f[1] = self.first
+        if n > self.first:
+            raise ValueError("no room in front")
+        _copy(self.buf, f, src, n << 16)
+        self.first -= n
 
     def length(self):
         """Bytes written so far, flushed or not."""
@@ -215,15 +226,19 @@ class JsonWriter:
 
     def string(self, src, s=0, e=-1):
         """Writes src[s:e] as a quoted, escaped JSON string."""
+        self.raw(b'"')
+        self.escaped(src, s, e)
+        self.raw(b'"')
+
+    def escaped(self, src, s=0, e=-1):
+        """Writes src[s:e] escaped for the inside of a JSON string (no quotes)."""
         if e < 0:
             e = len(src)
-        self.raw(b'"')
         while True:
             s = _copy_escaped(self.buf, self.w, src, s | e << 16)
             if s >= e:
-                break
+                return
             self.flush()
-        self.raw(b'"')
 
     def number(self, src, s, e):
         """Writes src[s:e] as a number by the DSMR rules, or as a string."""

@@ -1,0 +1,33 @@
+# dsmr-api: `make run` runs the firmware on this PC against a simulated meter,
+# `make test` runs every test. Both create .venv from requirements.txt first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MP     := $(BIN)/micropython
+
+.PHONY: run test bench venv sim clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+run: venv
+	@echo "dsmr-api on http://127.0.0.1:$${DSMR_HTTP_PORT:-8080}/ (simulated meter unless DSMR_P1 is set)"
+	@echo "  try: http://127.0.0.1:$${DSMR_HTTP_PORT:-8080}/api/v1/sm/actual   Ctrl-C stops"
+	$(MP) main.py
+
+test: venv
+	$(BIN)/pytest -q tests
+
+bench: venv
+	$(BIN)/python tools/bench.py
+
+sim: venv
+	$(BIN)/python tools/p1sim.py --port $${PORT:-2001}
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -1,0 +1,424 @@
+"""The tiny HTTP/1.1 server: asyncio sockets, no framework, bounded in every way.
+
+- At most `max_conn` connections are served at once; further ones wait in
+  the listen backlog. When the bound is reached and another client knocks,
+  the connection idle longest without a complete request is dropped, so slow
+  or half-open clients can never lock others out.
+- A request head (request line + headers) must fit `REQ_SIZE` bytes (else
+  431) and arrive within `timeout` seconds of its first byte (else 408 and
+  close); an idle keep-alive connection is closed after `keepalive` seconds.
+- Every response body is rendered synchronously into one shared buffer
+  (lib/dsmr's JsonWriter) and handed to the socket before anything awaits, so
+  a response always shows one telegram, never half of two. A body that does
+  not fit the buffer is rendered twice: once to count, once to send.
+- Errors are JSON `{"error": "..."}` with the right status. No input ends the
+  server task: handler exceptions become 500s, socket errors close that
+  connection only.
+
+Handlers come from a router (routes.py): `router.resolve(path)` returns a
+route with `.methods` (bytes, e.g. b"GET") and `.handler(req, w) -> status`.
+"""
+
+import asyncio
+import socket
+import time
+from asyncio import core
+
+from dsmr.jsonw import JsonWriter
+
+from . import log
+
+REQ_SIZE = 1024  # request head + body, per connection
+HEAD_ROOM = 512  # response header room in front of the body
+_READING = 0
+_WRITING = 1
+
+_REASONS = {
+    200: b"OK",
+    204: b"No Content",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    408: b"Request Timeout",
+    413: b"Content Too Large",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+    501: b"Not Implemented",
+    503: b"Service Unavailable",
+    505: b"HTTP Version Not Supported",
+}
+_JSON = b"application/json"
+_TIMEOUT_408 = (
+    b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
+    b"Access-Control-Allow-Origin: *\r\nContent-Length: 36\r\nConnection: close\r\n\r\n"
+    b'{"error": "request took too long"}\r\n'
+)
+
+
+async def _readable(sock):
+    # asyncio's own primitive for "wake me when this socket is readable"
+    # (what its Stream.read uses); it lets us accept only when we choose to.
+    yield core._io_queue.queue_read(sock)
+
+
+class Request:
+    """One parsed request; reused per connection."""
+
+    def __init__(self):
+        self.method = b""
+        self.path = b""
+        self.body = None
+        self.keep_alive = False
+        self.ctype = _JSON
+        self.extra = b""  # extra response header lines, each ending in CRLF
+        self.headers = None  # memoryview of the header block
+        self.conn = None
+
+
+class Conn:
+    def __init__(self, sock, addr, buf):
+        self.sock = sock
+        self.addr = addr
+        self.stream = asyncio.StreamWriter(sock, {})
+        self.buf = buf
+        self.n = 0
+        self.state = _READING
+        self.deadline = 0
+        self.last = time.ticks_ms()
+        self.task = None
+        self.req = Request()
+        self.req.conn = self
+
+    def send(self, buf, s, e):
+        """JsonWriter sink: hand a chunk to the socket (asyncio keeps what it can't take)."""
+        self.stream.write(memoryview(buf)[s:e])
+
+
+class HttpServer:
+    def __init__(self, router, port, max_conn=4, backlog=8, timeout=5, keepalive=15, out_size=4096, host="0.0.0.0"):
+        self.router = router
+        self.host = host
+        self.port = port
+        self.max_conn = max_conn
+        self.backlog = backlog
+        self.timeout_ms = timeout * 1000
+        self.keepalive_ms = keepalive * 1000
+        self.w = JsonWriter(out_size + HEAD_ROOM, HEAD_ROOM)
+        self.hw = JsonWriter(HEAD_ROOM)
+        self.pool = [bytearray(REQ_SIZE) for _ in range(max_conn)]
+        self.conns = []
+        self.freed = asyncio.Event()
+        self.listener = None
+        # counters for the device API
+        self.requests = 0
+        self.errors = 0
+        self.evicted = 0
+        self.timeouts = 0
+        self.accepted = 0
+
+    # -- accepting ---------------------------------------------------------
+
+    def listen(self):
+        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(socket.getaddrinfo(self.host, self.port)[0][-1])
+        ls.listen(self.backlog)
+        ls.setblocking(False)
+        self.listener = ls
+        return ls
+
+    async def serve(self):
+        if self.listener is None:
+            self.listen()
+        asyncio.create_task(self._sweep())
+        ls = self.listener
+        while True:
+            try:
+                await _readable(ls)
+                if len(self.conns) >= self.max_conn and not self._evict():
+                    self.freed.clear()
+                    await self.freed.wait()
+                    continue
+                try:
+                    s, addr = ls.accept()
+                except OSError as e:
+                    if e.args and e.args[0] in (11, 103, 104):  # EAGAIN, ECONNABORTED, ECONNRESET
+                        continue
+                    raise
+                s.setblocking(False)
+                self.accepted += 1
+                c = Conn(s, addr, self.pool.pop())
+                c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
+                self.conns.append(c)
+                c.task = asyncio.create_task(self._serve_conn(c))
+            except Exception as e:  # e.g. EMFILE: never let the accept loop die
+                log.warn("http accept: %r" % e)
+                await asyncio.sleep_ms(100)
+
+    def _evict(self):
+        """Drops the connection idle longest without a complete request."""
+        victim = None
+        for c in self.conns:
+            if c.state == _READING and (victim is None or time.ticks_diff(c.last, victim.last) < 0):
+                victim = c
+        if victim is None:
+            return False
+        self.evicted += 1
+        self._drop(victim)
+        return True
+
+    def _drop(self, c):
+        if c in self.conns:
+            self.conns.remove(c)
+            self.pool.append(c.buf)
+            self.freed.set()
+        if c.task is not None and c.task is not core.cur_task:
+            c.task.cancel()
+
+    async def _sweep(self):
+        while True:
+            await asyncio.sleep_ms(250)
+            now = time.ticks_ms()
+            for c in self.conns:
+                if time.ticks_diff(now, c.deadline) > 0:
+                    if c.n or c.state == _WRITING:
+                        self.timeouts += 1
+                    if c.state == _READING and c.n:
+                        try:
+                            c.sock.send(_TIMEOUT_408)
+                        except OSError:
+                            pass
+                    self._drop(c)
+                    break  # the list changed; the rest waits for the next sweep
+
+    # -- one connection ----------------------------------------------------
+
+    async def _serve_conn(self, c):
+        try:
+            while True:
+                end = await self._read_head(c)
+                if end < 0:
+                    return
+                c.state = _WRITING
+                c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms * 2)
+                used = self._handle(c, end)
+                await c.stream.drain()
+                if used < 0 or not c.req.keep_alive:
+                    return
+                # keep-alive: keep any pipelined bytes, wait for the next request
+                rest = c.n - used
+                if rest > 0:
+                    c.buf[:rest] = c.buf[used : c.n]
+                c.n = rest
+                c.state = _READING
+                c.last = time.ticks_ms()
+                c.deadline = time.ticks_add(c.last, self.keepalive_ms)
+        except core.CancelledError:
+            pass
+        except OSError:
+            pass  # client went away
+        except Exception as e:
+            log.error("http connection: %r" % e)
+        finally:
+            try:
+                c.stream.close()
+            except Exception:
+                pass
+            self._drop(c)
+
+    async def _read_head(self, c):
+        """Reads until a whole request head is in c.buf; returns its end (after CRLFCRLF) or -1."""
+        buf = c.buf
+        mv = memoryview(buf)
+        while True:
+            if c.n:
+                end = buf.find(b"\r\n\r\n", 0, c.n)
+                if end >= 0:
+                    return end + 4
+                if c.n >= REQ_SIZE:
+                    self._error(c, 431, "request line and headers must fit %d bytes" % REQ_SIZE)
+                    await c.stream.drain()
+                    return -1
+            n = await c.stream.readinto(mv[c.n :])
+            if n is None:
+                continue
+            if n == 0:
+                return -1
+            if c.n == 0:
+                # the clock for a whole request starts at its first byte
+                c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
+            c.n += n
+            c.last = time.ticks_ms()
+
+    # -- one request -------------------------------------------------------
+
+    def _handle(self, c, end):
+        """Parses and answers the request in c.buf[:end]; returns bytes used, or -1 to close."""
+        buf = c.buf
+        req = c.req
+        req.ctype = _JSON
+        req.extra = b""
+        req.body = None
+        req.method = b""
+        req.keep_alive = False
+        self.requests += 1
+        le = buf.find(b"\r\n", 0, end)
+        sp1 = buf.find(b" ", 0, le)
+        sp2 = buf.find(b" ", sp1 + 1, le)
+        if sp1 <= 0 or sp2 <= sp1 + 1 or buf.find(b" ", sp2 + 1, le) >= 0:
+            return self._error(c, 400, "malformed request line")
+        version = bytes(buf[sp2 + 1 : le])
+        if version == b"HTTP/1.1":
+            keep = True
+        elif version == b"HTTP/1.0":
+            keep = False
+        elif version.startswith(b"HTTP/"):
+            return self._error(c, 505, "only HTTP/1.0 and HTTP/1.1 are spoken here")
+        else:
+            return self._error(c, 400, "malformed request line")
+        method = bytes(buf[:sp1])
+        if not method.isalpha() or not method.isupper():
+            return self._error(c, 400, "malformed method")
+        if buf[sp1 + 1] != 0x2F:  # '/'
+            return self._error(c, 400, "the request target must be a path")
+        q = sp2
+        for i in range(sp1 + 1, sp2):
+            if buf[i] == 0x3F or buf[i] == 0x23:  # '?' or '#': query strings are ignored
+                q = i
+                break
+        path = bytes(buf[sp1 + 1 : q])
+        if len(path) > 1 and path[-1] == 0x2F:
+            path = path[:-1]
+        # headers
+        length = 0
+        pos = le + 2
+        while pos < end - 2:
+            e = buf.find(b"\r\n", pos, end)
+            colon = buf.find(b":", pos, e)
+            if colon <= pos or buf[colon - 1] == 0x20:
+                return self._error(c, 400, "malformed header line")
+            n = colon - pos
+            if n == 10 or n == 14 or n == 17:
+                name = bytes(buf[pos:colon]).lower()
+                value = bytes(buf[colon + 1 : e]).strip().lower()
+                if name == b"connection":
+                    if value == b"close":
+                        keep = False
+                    elif value == b"keep-alive":
+                        keep = True
+                elif name == b"content-length":
+                    if not value.isdigit():
+                        return self._error(c, 400, "malformed Content-Length")
+                    length = int(value)
+                elif name == b"transfer-encoding":
+                    return self._error(c, 501, "chunked request bodies are not supported")
+            pos = e + 2
+        req.method = method
+        req.path = path
+        req.keep_alive = keep
+        req.headers = memoryview(buf)[le + 2 : end]
+        used = end
+        if length:
+            if end + length > len(buf):
+                return self._error(c, 413, "request body must fit %d bytes" % (len(buf) - end))
+            if end + length > c.n:
+                # the body is still on its way: keep it simple and ask again
+                return self._error(c, 400, "request body incomplete")
+            req.body = memoryview(buf)[end : end + length]
+            used = end + length
+        self._dispatch(c, req)
+        return used if req.keep_alive else -1
+
+    def _dispatch(self, c, req):
+        route = self.router.resolve(req.path)
+        if route is None:
+            self._error(c, 404, "no such endpoint")
+            return
+        method = req.method
+        allowed = route.methods
+        if method == b"OPTIONS":
+            req.extra = (
+                b"Allow: " + route.allow + b"\r\nAccess-Control-Allow-Methods: " + route.allow
+                + b"\r\nAccess-Control-Allow-Headers: Content-Type, Authorization\r\n"
+                b"Access-Control-Max-Age: 86400\r\n"
+            )
+            self._respond(c, 204, False)
+            return
+        head = method == b"HEAD"
+        if method not in allowed and not (head and b"GET" in allowed):
+            req.extra = b"Allow: " + route.allow + b"\r\n"
+            self._error(c, 405, "method not allowed here")
+            return
+        w = self.w
+        w.reset()
+        try:
+            status = route.handler(req, w)
+        except Exception as e:
+            log.error("handler %s: %r" % (req.path, e))
+            self._error(c, 500, "internal error")
+            return
+        if not w.fits():
+            # too big for one buffer: count it, then render again straight to the socket
+            self._respond_streamed(c, status, route, head)
+            return
+        self._respond(c, status, not head, w.length())
+
+    def _headers(self, c, status, length, keep):
+        hw = self.hw
+        hw.reset()
+        hw.raw(b"HTTP/1.1 ")
+        hw.integer(status)
+        hw.raw(b" ")
+        hw.raw(_REASONS.get(status, b"Unknown"))
+        hw.raw(b"\r\nServer: dsmr-api\r\n")
+        if status != 204:
+            hw.raw(b"Content-Type: ")
+            hw.raw(c.req.ctype)
+            hw.raw(b"\r\nContent-Length: ")
+            hw.integer(length)
+            hw.raw(b"\r\nCache-Control: no-cache")
+        hw.raw(b"\r\nAccess-Control-Allow-Origin: *\r\n")
+        if c.req.extra:
+            hw.raw(c.req.extra)
+        hw.raw(b"Connection: keep-alive\r\n\r\n" if keep else b"Connection: close\r\n\r\n")
+        return hw.w[0]
+
+    def _respond(self, c, status, body, length=0):
+        """Sends headers, and the body now in self.w, as one write."""
+        if status >= 400:
+            self.errors += 1
+        keep = c.req.keep_alive and status < 500
+        c.req.keep_alive = keep
+        w = self.w
+        n = self._headers(c, status, length, keep)
+        if body:
+            w.prepend(self.hw.buf, n)
+            c.send(w.buf, w.first, w.w[0])
+        else:
+            c.send(self.hw.buf, 0, n)
+
+    def _respond_streamed(self, c, status, route, head):
+        w = self.w
+        total = w.length()
+        keep = c.req.keep_alive
+        c.send(self.hw.buf, 0, self._headers(c, status, total, keep))
+        if head:
+            return
+        w.reset(c.send)
+        route.handler(c.req, w)
+        w.flush()
+        w.reset()
+
+    def _error(self, c, status, msg):
+        """Answers with {"error": msg}; returns -1 when the connection must close."""
+        w = self.w
+        w.reset()
+        w.raw(b'{"error": ')
+        w.string(msg.encode() if isinstance(msg, str) else msg)
+        w.raw(b"}\n")
+        c.req.ctype = _JSON
+        if status in (400, 408, 413, 431, 501, 505):
+            c.req.keep_alive = False
+        self._respond(c, status, c.req.method != b"HEAD", w.length())
+        return -1 if not c.req.keep_alive else 0

@@ -1,0 +1,89 @@
+"""The P1 reader task: source -> lib/dsmr parser, forever, whatever happens.
+
+Reads the source in chunks into one reused buffer and feeds the parser,
+which swaps in each CRC-valid telegram atomically. A lost or failing source
+is logged and reopened with backoff (1 s doubling to 30 s); nothing here
+ever stops the HTTP server. Counters for the device API: `parser.*`,
+`source_errors`, `connected`, `seconds_since_telegram()`.
+"""
+
+import asyncio
+import time
+
+from dsmr import P1Parser
+
+from . import log
+from .p1_sources import open_source
+
+_CHUNK = 512
+_BACKOFF_MAX = 30
+
+
+class P1Reader:
+    def __init__(self, settings):
+        self.settings = settings
+        self.spec = settings["p1"]
+        self.parser = P1Parser(settings["p1_buffer"], settings["p1_require_crc"])
+        self.chunk = bytearray(_CHUNK)
+        self.source_errors = 0
+        self.connected = False
+        self.bytes_read = 0
+        self.last_telegram_ms = None
+        self._errors_logged = 0
+
+    def seconds_since_telegram(self):
+        """Seconds since the last good telegram, or -1 if none yet."""
+        if self.last_telegram_ms is None:
+            return -1
+        return time.ticks_diff(time.ticks_ms(), self.last_telegram_ms) // 1000
+
+    async def run(self):
+        backoff = 1
+        while True:
+            src = None
+            try:
+                src = await open_source(self.spec, self.settings)
+                self.connected = True
+                log.info("P1 source %s open" % self.spec)
+                backoff = 1
+                await self._read(src)
+                log.warn("P1 source %s closed" % self.spec)
+            except (OSError, ValueError) as e:
+                self.source_errors += 1
+                log.warn("P1 source %s: %r; retry in %d s" % (self.spec, e, backoff))
+            except Exception as e:  # a bug must not end the task: log it and go on
+                self.source_errors += 1
+                log.error("P1 reader: %r" % e)
+            finally:
+                self.connected = False
+                if src is not None:
+                    src.close()
+            self.parser.reset_stream()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, _BACKOFF_MAX)
+
+    async def _read(self, src):
+        p = self.parser
+        buf = self.chunk
+        while True:
+            n = await src.readinto(buf)
+            if n is None:  # woken without data: not an end
+                continue
+            if n == 0:
+                return
+            self.bytes_read += n
+            errs = p.crc_errors + p.framing_errors + p.oversize
+            if p.feed(buf, n):
+                self.last_telegram_ms = time.ticks_ms()
+            if p.crc_errors + p.framing_errors + p.oversize != errs:
+                self._log_errors()
+
+    def _log_errors(self):
+        # one line per error while few, then every 100th, so noise can't flood the log
+        p = self.parser
+        total = p.crc_errors + p.framing_errors + p.oversize
+        if total <= 10 or total % 100 == 0:
+            log.warn(
+                "P1: %d CRC errors, %d framing errors, %d oversize telegrams so far"
+                % (p.crc_errors, p.framing_errors, p.oversize)
+            )

@@ -1,0 +1,87 @@
+"""Where P1 bytes come from. Each source has `await readinto(buf) -> n` and `close()`.
+
+  uart           the dongle's P1 UART (platform.open_uart)
+  /dev/...       a serial device or pty on the host (platform.open_serial)
+  tcp:HOST:PORT  a raw telegram server, e.g. ser2net or tools/p1sim.py
+  sim            the built-in simulated meter (firmware/simulator.py)
+
+`readinto` returning 0 means the source is gone (closed, unplugged): the P1
+reader then reopens it with backoff.
+"""
+
+import asyncio
+import time
+
+from . import platform
+
+
+class StreamSource:
+    """Anything asyncio can poll: a socket, a UART, a tty."""
+
+    def __init__(self, stream, obj=None):
+        self.stream = stream
+        self._obj = obj
+
+    async def readinto(self, buf):
+        return await self.stream.readinto(buf)
+
+    def close(self):
+        try:
+            self.stream.close()
+        except Exception:
+            pass
+        if self._obj is not None:
+            try:
+                self._obj.close()
+            except Exception:
+                pass
+
+
+class SimSource:
+    """The simulated meter: one telegram per second (of meter time / speed)."""
+
+    def __init__(self, speed=1):
+        from .simulator import Meter
+
+        self.meter = Meter()
+        self.speed = speed if speed > 0 else 1
+        self.pending = b""
+        self.pos = 0
+        self.t0 = platform.unix_time()
+        self.tick0 = time.ticks_ms()
+        self.sent = 0
+
+    async def readinto(self, buf):
+        if self.pos >= len(self.pending):
+            # the next telegram is due one real second after the previous one
+            due = time.ticks_add(self.tick0, self.sent * 1000)
+            wait = time.ticks_diff(due, time.ticks_ms())
+            if wait > 0:
+                await asyncio.sleep_ms(wait)
+            self.sent += 1
+            self.pending = self.meter.telegram(self.t0 + self.sent * self.speed)
+            self.pos = 0
+        n = min(len(buf), len(self.pending) - self.pos)
+        buf[:n] = self.pending[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+    def close(self):
+        pass
+
+
+async def open_source(spec, settings):
+    """Opens the P1 source named by `spec` (the `p1` setting)."""
+    if spec == "sim":
+        return SimSource(settings["sim_speed"])
+    if spec.startswith("tcp:"):
+        host, _, port = spec[4:].rpartition(":")
+        reader, _ = await asyncio.open_connection(host, int(port))
+        return StreamSource(reader)
+    if spec == "uart":
+        uart = platform.open_uart(settings)
+        return StreamSource(asyncio.StreamReader(uart), uart)
+    if spec.startswith("/"):
+        f = platform.open_serial(spec, settings["p1_baud"])
+        return StreamSource(asyncio.StreamReader(f), f)
+    raise ValueError("unknown P1 source %r (use uart, sim, tcp:HOST:PORT or a device path)" % spec)

@@ -1,0 +1,19 @@
+"""The hardware layer: picks esp32.py on the dongle, unix.py anywhere else.
+
+Both export the same names; nothing outside this package touches `machine`,
+`network` or the filesystem layout directly:
+  NAME, DEFAULTS          platform name, settings defaults it overrides
+  env(name)               host environment override, None on the dongle
+  data_path(filename)     where settings and data files live
+  unix_time()             seconds since 1970 (the ESP32 counts from 2000)
+  open_uart(settings)     the P1 UART as a pollable stream (dongle)
+  open_serial(path, baud) a serial device or pty as a pollable stream (host)
+  heap()                  (free, largest free block) in bytes
+"""
+
+import sys
+
+if sys.platform == "esp32":
+    from .esp32 import *  # noqa: F401,F403
+else:
+    from .unix import *  # noqa: F401,F403

@@ -1,0 +1,67 @@
+"""Platform layer for the MicroPython unix port (a PC running the firmware).
+
+P1 comes from the simulator, TCP or a serial device/pty; settings live in
+DSMR_DATA_DIR (default: data/ in the repo, ignored by git).
+"""
+
+import gc
+import os
+import time
+
+import termios
+
+NAME = "unix"
+DEFAULTS = {"http_port": 8080, "p1": "sim", "http_max_conn": 8, "http_backlog": 128}
+
+_ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
+
+
+def env(name):
+    return os.getenv(name)
+
+
+def _data_dir():
+    d = os.getenv("DSMR_DATA_DIR") or (_ROOT + "/data")
+    try:
+        os.mkdir(d)
+    except OSError:
+        pass
+    return d
+
+
+def data_path(filename):
+    return _data_dir() + "/" + filename
+
+
+def unix_time():
+    return time.time()
+
+
+_VMIN = 6
+_VTIME = 5
+_BAUD = {9600: termios.B9600, 57600: termios.B57600, 115200: termios.B115200}
+
+
+def open_serial(path, baud):
+    """Opens a tty (or pty) raw at `baud`, reads never blocking (VMIN=VTIME=0)."""
+    f = open(path, "rb")
+    fd = f.fileno()
+    termios.setraw(fd)
+    attr = termios.tcgetattr(fd)
+    cc = attr[6]
+    cc[_VMIN] = 0
+    cc[_VTIME] = 0
+    speed = _BAUD.get(baud, termios.B115200)
+    attr[4] = speed
+    attr[5] = speed
+    termios.tcsetattr(fd, termios.TCSANOW, attr)
+    return f
+
+
+def open_uart(settings):
+    raise OSError("no UART on the unix port: set DSMR_P1 to sim, tcp:HOST:PORT or a device path")
+
+
+def heap():
+    gc.collect()
+    return gc.mem_free(), gc.mem_free()
