@@ -14,7 +14,7 @@ status. Before the first telegram they answer 503 with a JSON error and
 """
 
 from dsmr import fields
-from dsmr.fields import DBL, NAMES, NUM
+from dsmr.fields import DBL, NAMES, NUM, OFFSETS
 
 _NO_TELEGRAM = b'{"error": "no telegram received from the meter yet"}\n'
 _GAS = b"gas_delivered"
@@ -109,7 +109,10 @@ class SmartMeterApi:
 
     def _entry(self, w, first, f, name=None):
         w.raw(b'\n {"name": "' if first else b',\n {"name": "')
-        w.raw(NAMES[f] if name is None else name)
+        if name is None:
+            w.raw(NAMES, OFFSETS[f], OFFSETS[f + 1] - 1)
+        else:
+            w.raw(name)
         w.raw(b'", "value": ')
         self._value(w, f, True)
         w.raw(b"}")
@@ -159,7 +162,7 @@ class SmartMeterApi:
         for f in _ACTUAL:
             if p.idx[f * 6]:
                 w.raw(b'\n "' if first else b',\n "')
-                w.raw(NAMES[f])
+                w.raw(NAMES, OFFSETS[f], OFFSETS[f + 1] - 1)
                 w.raw(b'": ')
                 self._value(w, f, False)
                 first = False

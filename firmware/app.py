@@ -1,12 +1,16 @@
-"""Wiring: settings, the P1 reader task and the HTTP server on one asyncio loop."""
+"""Wiring: settings, the P1 reader task and the HTTP server on one asyncio loop.
+
+Start-up order matters for memory: the big long-lived buffers (the parser's
+two telegram buffers, the HTTP server's response and request buffers) are
+allocated before the rest of the code is loaded, while the heap is still in
+one piece; loading code first would leave no hole big enough for them.
+"""
 
 import asyncio
+import gc
 import sys
 
 from . import log, platform
-from .http_server import HttpServer
-from .p1_reader import P1Reader
-from .routes import Router
 
 VERSION = "0.1.0"
 
@@ -14,18 +18,26 @@ VERSION = "0.1.0"
 class App:
     def __init__(self, settings):
         self.settings = settings
-        self.reader = P1Reader(settings)
-        self.router = Router(self)
         s = settings
+        from .p1_reader import P1Reader
+
+        self.reader = P1Reader(settings)
+        gc.collect()
+        from .http_server import HttpServer
+
         self.http = HttpServer(
-            self.router,
             s["http_port"],
             max_conn=s["http_max_conn"],
             backlog=s["http_backlog"],
             timeout=s["http_timeout"],
             keepalive=s["http_keepalive"],
-            out_size=max(4096, s["p1_buffer"]),
+            out_size=s["http_buffer"],
         )
+        gc.collect()
+        from .routes import Router
+
+        self.http.router = Router(self)
+        gc.collect()
 
     async def run(self):
         self.http.listen()

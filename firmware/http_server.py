@@ -15,7 +15,7 @@
   server task: handler exceptions become 500s, socket errors close that
   connection only.
 
-Handlers come from a router (routes.py): `router.resolve(path)` returns a
+Handlers come from `router` (routes.py): `router.resolve(path)` returns a
 route with `.methods` (bytes, e.g. b"GET") and `.handler(req, w) -> status`.
 """
 
@@ -27,6 +27,7 @@ from asyncio import core
 from dsmr.jsonw import JsonWriter
 
 from . import log
+from .http_request import NEED_BODY, Request, parse
 
 REQ_SIZE = 1024  # request head + body, per connection
 HEAD_ROOM = 512  # response header room in front of the body
@@ -62,20 +63,6 @@ async def _readable(sock):
     yield core._io_queue.queue_read(sock)
 
 
-class Request:
-    """One parsed request; reused per connection."""
-
-    def __init__(self):
-        self.method = b""
-        self.path = b""
-        self.body = None
-        self.keep_alive = False
-        self.ctype = _JSON
-        self.extra = b""  # extra response header lines, each ending in CRLF
-        self.headers = None  # memoryview of the header block
-        self.conn = None
-
-
 class Conn:
     def __init__(self, sock, addr, buf):
         self.sock = sock
@@ -87,6 +74,7 @@ class Conn:
         self.deadline = 0
         self.last = time.ticks_ms()
         self.task = None
+        self.linger = False  # read what is left before closing (after an error)
         self.req = Request()
         self.req.conn = self
 
@@ -96,8 +84,8 @@ class Conn:
 
 
 class HttpServer:
-    def __init__(self, router, port, max_conn=4, backlog=8, timeout=5, keepalive=15, out_size=4096, host="0.0.0.0"):
-        self.router = router
+    def __init__(self, port, max_conn=4, backlog=8, timeout=5, keepalive=15, out_size=2048, host="0.0.0.0"):
+        self.router = None  # set before serve()
         self.host = host
         self.port = port
         self.max_conn = max_conn
@@ -200,11 +188,18 @@ class HttpServer:
                 end = await self._read_head(c)
                 if end < 0:
                     return
+                status = parse(c.buf, end, c.n, c.req)
+                while status == NEED_BODY:
+                    if not await self._read_more(c):
+                        return
+                    status = parse(c.buf, end, c.n, c.req)
                 c.state = _WRITING
                 c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms * 2)
-                used = self._handle(c, end)
+                used = self._answer(c, status)
                 await c.stream.drain()
                 if used < 0 or not c.req.keep_alive:
+                    if c.linger:
+                        await self._linger(c)
                     return
                 # keep-alive: keep any pipelined bytes, wait for the next request
                 rest = c.n - used
@@ -222,7 +217,7 @@ class HttpServer:
             log.error("http connection: %r" % e)
         finally:
             try:
-                c.stream.close()
+                c.sock.close()  # (asyncio's Stream.close() does not close the socket)
             except Exception:
                 pass
             self._drop(c)
@@ -230,105 +225,63 @@ class HttpServer:
     async def _read_head(self, c):
         """Reads until a whole request head is in c.buf; returns its end (after CRLFCRLF) or -1."""
         buf = c.buf
-        mv = memoryview(buf)
         while True:
             if c.n:
                 end = buf.find(b"\r\n\r\n", 0, c.n)
                 if end >= 0:
                     return end + 4
                 if c.n >= REQ_SIZE:
+                    c.req.reset()
+                    self.requests += 1
                     self._error(c, 431, "request line and headers must fit %d bytes" % REQ_SIZE)
                     await c.stream.drain()
+                    await self._linger(c)
                     return -1
-            n = await c.stream.readinto(mv[c.n :])
+            if not await self._read_more(c):
+                return -1
+
+    async def _linger(self, c):
+        """Reads and drops what the client still sends (up to 64 KB, 1 s) before closing.
+
+        Closing a socket with unread input makes the kernel send a reset, which
+        can destroy the error response before the client has read it.
+        """
+        c.state = _WRITING  # not a request in progress: no 408, no eviction
+        c.n = 0
+        c.deadline = time.ticks_add(time.ticks_ms(), 1000)
+        mv = memoryview(c.buf)
+        left = 65536
+        while left > 0:
+            n = await c.stream.readinto(mv)
+            if n == 0:
+                return
+            left -= n or 0
+
+    async def _read_more(self, c):
+        """Reads what the client sent next into c.buf; False when it closed."""
+        while True:
+            n = await c.stream.readinto(memoryview(c.buf)[c.n :])
             if n is None:
                 continue
             if n == 0:
-                return -1
+                return False
             if c.n == 0:
                 # the clock for a whole request starts at its first byte
                 c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
             c.n += n
             c.last = time.ticks_ms()
+            return True
 
     # -- one request -------------------------------------------------------
 
-    def _handle(self, c, end):
-        """Parses and answers the request in c.buf[:end]; returns bytes used, or -1 to close."""
-        buf = c.buf
-        req = c.req
-        req.ctype = _JSON
-        req.extra = b""
-        req.body = None
-        req.method = b""
-        req.keep_alive = False
+    def _answer(self, c, status):
+        """Answers the parsed request (or its parse error); returns bytes used, or -1 to close."""
         self.requests += 1
-        le = buf.find(b"\r\n", 0, end)
-        sp1 = buf.find(b" ", 0, le)
-        sp2 = buf.find(b" ", sp1 + 1, le)
-        if sp1 <= 0 or sp2 <= sp1 + 1 or buf.find(b" ", sp2 + 1, le) >= 0:
-            return self._error(c, 400, "malformed request line")
-        version = bytes(buf[sp2 + 1 : le])
-        if version == b"HTTP/1.1":
-            keep = True
-        elif version == b"HTTP/1.0":
-            keep = False
-        elif version.startswith(b"HTTP/"):
-            return self._error(c, 505, "only HTTP/1.0 and HTTP/1.1 are spoken here")
-        else:
-            return self._error(c, 400, "malformed request line")
-        method = bytes(buf[:sp1])
-        if not method.isalpha() or not method.isupper():
-            return self._error(c, 400, "malformed method")
-        if buf[sp1 + 1] != 0x2F:  # '/'
-            return self._error(c, 400, "the request target must be a path")
-        q = sp2
-        for i in range(sp1 + 1, sp2):
-            if buf[i] == 0x3F or buf[i] == 0x23:  # '?' or '#': query strings are ignored
-                q = i
-                break
-        path = bytes(buf[sp1 + 1 : q])
-        if len(path) > 1 and path[-1] == 0x2F:
-            path = path[:-1]
-        # headers
-        length = 0
-        pos = le + 2
-        while pos < end - 2:
-            e = buf.find(b"\r\n", pos, end)
-            colon = buf.find(b":", pos, e)
-            if colon <= pos or buf[colon - 1] == 0x20:
-                return self._error(c, 400, "malformed header line")
-            n = colon - pos
-            if n == 10 or n == 14 or n == 17:
-                name = bytes(buf[pos:colon]).lower()
-                value = bytes(buf[colon + 1 : e]).strip().lower()
-                if name == b"connection":
-                    if value == b"close":
-                        keep = False
-                    elif value == b"keep-alive":
-                        keep = True
-                elif name == b"content-length":
-                    if not value.isdigit():
-                        return self._error(c, 400, "malformed Content-Length")
-                    length = int(value)
-                elif name == b"transfer-encoding":
-                    return self._error(c, 501, "chunked request bodies are not supported")
-            pos = e + 2
-        req.method = method
-        req.path = path
-        req.keep_alive = keep
-        req.headers = memoryview(buf)[le + 2 : end]
-        used = end
-        if length:
-            if end + length > len(buf):
-                return self._error(c, 413, "request body must fit %d bytes" % (len(buf) - end))
-            if end + length > c.n:
-                # the body is still on its way: keep it simple and ask again
-                return self._error(c, 400, "request body incomplete")
-            req.body = memoryview(buf)[end : end + length]
-            used = end + length
+        req = c.req
+        if status:
+            return self._error(c, status, req.error)
         self._dispatch(c, req)
-        return used if req.keep_alive else -1
+        return req.used if req.keep_alive else -1
 
     def _dispatch(self, c, req):
         route = self.router.resolve(req.path)
@@ -371,14 +324,13 @@ class HttpServer:
         hw.integer(status)
         hw.raw(b" ")
         hw.raw(_REASONS.get(status, b"Unknown"))
-        hw.raw(b"\r\nServer: dsmr-api\r\n")
+        hw.raw(b"\r\nServer: dsmr-api\r\nAccess-Control-Allow-Origin: *\r\n")
         if status != 204:
             hw.raw(b"Content-Type: ")
             hw.raw(c.req.ctype)
             hw.raw(b"\r\nContent-Length: ")
             hw.integer(length)
-            hw.raw(b"\r\nCache-Control: no-cache")
-        hw.raw(b"\r\nAccess-Control-Allow-Origin: *\r\n")
+            hw.raw(b"\r\nCache-Control: no-cache\r\n")
         if c.req.extra:
             hw.raw(c.req.extra)
         hw.raw(b"Connection: keep-alive\r\n\r\n" if keep else b"Connection: close\r\n\r\n")
@@ -420,5 +372,6 @@ class HttpServer:
         c.req.ctype = _JSON
         if status in (400, 408, 413, 431, 501, 505):
             c.req.keep_alive = False
+            c.linger = status == 413 or status == 431  # the client may still be sending
         self._respond(c, status, c.req.method != b"HEAD", w.length())
         return -1 if not c.req.keep_alive else 0

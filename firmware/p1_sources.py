@@ -27,7 +27,7 @@ class StreamSource:
 
     def close(self):
         try:
-            self.stream.close()
+            self.stream.s.close()  # asyncio's Stream.close() leaves the socket open
         except Exception:
             pass
         if self._obj is not None:

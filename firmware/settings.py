@@ -19,6 +19,7 @@ DEFAULTS = {
     "http_backlog": 8,
     "http_timeout": 5,  # seconds a client may take to send a whole request
     "http_keepalive": 15,  # seconds an idle keep-alive connection is kept
+    "http_buffer": 2048,  # response buffer; larger bodies are rendered twice (count, send)
     "p1": "uart",  # uart | sim | tcp:HOST:PORT | /dev/ttyUSB0 (host)
     "p1_baud": 115200,  # 9600 for DSMR 2.2/3 (then 7E1)
     "p1_buffer": 4096,  # largest telegram accepted, bytes

@@ -11,7 +11,7 @@ import time
 import termios
 
 NAME = "unix"
-DEFAULTS = {"http_port": 8080, "p1": "sim", "http_max_conn": 8, "http_backlog": 128}
+DEFAULTS = {"http_port": 8080, "p1": "sim", "http_backlog": 128}
 
 _ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
 
