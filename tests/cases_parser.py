@@ -165,6 +165,18 @@ def case_bad_trailer_is_a_framing_error():
     assert p.framing_errors == 1 and p.telegrams == 1
 
 
+def case_once_a_meter_sent_a_crc_a_telegram_without_one_is_corrupt():
+    good = load("dsmr42")
+    cut = good[: good.index(b"0-0:96.7.21")] + b"!\r\n"  # noise made a '!' mid-telegram
+    p = P1Parser()
+    p.feed(cut)
+    assert p.telegrams == 1  # unknown meter: could be DSMR 2.2
+    p = P1Parser()
+    p.feed(good + cut)
+    assert (p.telegrams, p.crc_errors) == (1, 1)
+    assert bytes(p.telegram()) == good
+
+
 def case_crc_may_be_required():
     p = P1Parser(require_crc=True)
     p.feed(load("dsmr22"))

@@ -30,8 +30,13 @@ _TABLE = table()
 class P1Parser:
     """Streaming DSMR parser over two fixed buffers.
 
-    Counters: `telegrams` accepted, `crc_errors` (mismatch, or no CRC while
-    `require_crc`), `framing_errors` (a telegram cut short by a new '/', or a
+    A telegram without CRC (DSMR 2.2/3) is accepted until the meter has sent
+    one with a valid CRC: from then on (or always, with `require_crc`) a
+    CRC-less telegram is a corrupted one (noise that made a '!' and a CRLF
+    mid-telegram) and is rejected.
+
+    Counters: `telegrams` accepted, `crc_errors` (mismatch, or no CRC where
+    one is required), `framing_errors` (a telegram cut short by a new '/', or a
     malformed trailer), `oversize` (longer than the buffer).
     """
 
@@ -46,6 +51,7 @@ class P1Parser:
         self.idx = new_index()
         self.length = 0
         self.has_crc = False
+        self.crc_seen = False
         self.telegrams = 0
         self.crc_errors = 0
         self.framing_errors = 0
@@ -78,7 +84,7 @@ class P1Parser:
             if st[ST_RXCRC] != st[ST_CRC]:
                 self.crc_errors += 1
                 return 0
-        elif self.require_crc:
+        elif self.require_crc or self.crc_seen:
             self.crc_errors += 1
             return 0
         n = st[ST_LEN]
@@ -87,6 +93,8 @@ class P1Parser:
         self._work_idx, self.idx = self.idx, self._work_idx
         self.length = n
         self.has_crc = st[ST_DIGITS] == 4
+        if self.has_crc:
+            self.crc_seen = True
         self.telegrams += 1
         return 1
 
