@@ -51,17 +51,10 @@ _ACTUAL = _names(
 _TIMESTAMP = fields.TIMESTAMP
 _FIELDS_PREFIX = len(b"/api/v1/sm/fields/")
 
-_INDEX_HTML = b"""<!doctype html><html><head><meta charset="utf-8"><title>dsmr-api</title>
-<meta name="viewport" content="width=device-width,initial-scale=1"></head>
-<body style="font-family:sans-serif;max-width:40em;margin:2em auto">
-<h1>dsmr-api</h1><p>Your smart meter's P1 telegrams as a REST API.</p><ul>
-<li><a href="/api/v1/sm/actual">/api/v1/sm/actual</a> current values</li>
-<li><a href="/api/v1/sm/info">/api/v1/sm/info</a> meter identification</li>
-<li><a href="/api/v1/sm/fields">/api/v1/sm/fields</a> every field</li>
-<li><a href="/api/v1/sm/fields/power_delivered">/api/v1/sm/fields/&lt;name&gt;</a> one field</li>
-<li><a href="/api/v1/sm/telegram">/api/v1/sm/telegram</a> the raw telegram</li>
-<li><a href="/api/v0/sm/actual">/api/v0/sm/actual</a> flat (DSMRloggerWS)</li>
-</ul></body></html>
+_INDEX_HTML = b"""<!doctype html><meta charset=utf-8><title>dsmr-api</title><h1>dsmr-api</h1><ul>
+<li><a href=/api/v1/sm/actual>actual</a><li><a href=/api/v1/sm/info>info</a>
+<li><a href=/api/v1/sm/fields>fields</a><li><a href=/api/v1/sm/telegram>telegram</a>
+<li><a href=/api/v0/sm/actual>v0 actual</a></ul>
 """
 
 

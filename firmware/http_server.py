@@ -2,8 +2,8 @@
 
 - At most `max_conn` connections are served at once; further ones wait in
   the listen backlog. When the bound is reached and another client knocks,
-  the connection idle longest without a complete request is dropped, so slow
-  or half-open clients can never lock others out.
+  the connection idle longest (at least EVICT_IDLE_MS) without a complete
+  request is dropped, so slow or half-open clients can never lock others out.
 - A request head (request line + headers) must fit `REQ_SIZE` bytes (else
   431) and arrive within `timeout` seconds of its first byte (else 408 and
   close); an idle keep-alive connection is closed after `keepalive` seconds.
@@ -31,6 +31,7 @@ from .http_request import NEED_BODY, Request, parse
 
 REQ_SIZE = 1024  # request head + body, per connection
 HEAD_ROOM = 512  # response header room in front of the body
+EVICT_IDLE_MS = 1000  # a connection must be idle this long before it can be dropped for another
 _READING = 0
 _WRITING = 1
 
@@ -96,7 +97,6 @@ class HttpServer:
         self.hw = JsonWriter(HEAD_ROOM)
         self.pool = [bytearray(REQ_SIZE) for _ in range(max_conn)]
         self.conns = []
-        self.freed = asyncio.Event()
         self.listener = None
         # counters for the device API
         self.requests = 0
@@ -125,8 +125,9 @@ class HttpServer:
             try:
                 await _readable(ls)
                 if len(self.conns) >= self.max_conn and not self._evict():
-                    self.freed.clear()
-                    await self.freed.wait()
+                    # all busy, none idle long enough to drop: the newcomer waits
+                    # in the backlog until a slot frees (or someone idles out)
+                    await asyncio.sleep_ms(20)
                     continue
                 try:
                     s, addr = ls.accept()
@@ -145,11 +146,17 @@ class HttpServer:
                 await asyncio.sleep_ms(100)
 
     def _evict(self):
-        """Drops the connection idle longest without a complete request."""
+        """Drops the connection idle longest without a complete request.
+
+        Only one idle for at least EVICT_IDLE_MS: a connection accepted a moment
+        ago may have its request waiting unread, and must not be taken for idle.
+        """
         victim = None
+        now = time.ticks_ms()
         for c in self.conns:
-            if c.state == _READING and (victim is None or time.ticks_diff(c.last, victim.last) < 0):
-                victim = c
+            if c.state == _READING and time.ticks_diff(now, c.last) >= EVICT_IDLE_MS:
+                if victim is None or time.ticks_diff(c.last, victim.last) < 0:
+                    victim = c
         if victim is None:
             return False
         self.evicted += 1
@@ -160,7 +167,6 @@ class HttpServer:
         if c in self.conns:
             self.conns.remove(c)
             self.pool.append(c.buf)
-            self.freed.set()
         if c.task is not None and c.task is not core.cur_task:
             c.task.cancel()
 

@@ -130,7 +130,7 @@ OFFSETS = array("H")  # where each name starts, then len(NAMES)
 for _i in range(len(NAMES)):
     if NAMES[_i] == 10:
         OFFSETS.append(_i + 1)
-del _i, _TABLE
+del _i, _TABLE, _expand, _pack, _parse_obis  # only needed to build the table
 
 
 def name_span(f):
