@@ -60,57 +60,68 @@ _INDEX_HTML = b"""<!doctype html><meta charset=utf-8><title>dsmr-api</title><h1>
 
 class SmartMeterApi:
     def __init__(self, reader):
-        self.reader = reader
+        self.parser = reader.parser
         self._gas = -1
         self._gas_for = -1
 
-    # -- helpers -----------------------------------------------------------
-
-    def _ready(self, req, w):
-        """False (after writing the 503 body) while no telegram has arrived."""
-        if self.reader.parser.telegrams:
-            return True
-        req.extra = b"Retry-After: 5\r\n"
-        w.raw(_NO_TELEGRAM)
-        return False
-
     def _gas_field(self):
-        p = self.reader.parser
+        p = self.parser
         if self._gas_for != p.telegrams:
             self._gas = p.gas_field()
             self._gas_for = p.telegrams
         return self._gas
 
-    def _value(self, w, f, with_unit):
-        """Writes field f's JSON value (and `, "unit": ".."` if it has one)."""
-        p = self.reader.parser
+    def _item(self, w, first, f, name, flat):
+        """One field: `"name": value` (flat) or `{"name": .., "value": .., "unit": ..}`."""
+        if flat:
+            w.raw(b'\n "' if first else b',\n "')
+        else:
+            w.raw(b'\n {"name": "' if first else b',\n {"name": "')
+        if name is None:
+            w.raw(NAMES, OFFSETS[f], OFFSETS[f + 1] - 1)
+        else:
+            w.raw(name)
+        w.raw(b'": ' if flat else b'", "value": ')
+        p = self.parser
         idx = p.idx
         k = f * 6
         s = idx[k]
         if s == 0:
             w.raw(b'"-"')
-            return
-        kind = fields.KINDS[f]
-        if kind == NUM or kind == DBL:
-            w.number(p.buf, s, idx[k + 1])
         else:
-            w.string(p.buf, s, idx[k + 1])
-        us = idx[k + 2]
-        if with_unit and us:
-            w.raw(b', "unit": ')
-            w.string(p.buf, us, idx[k + 3])
+            kind = fields.KINDS[f]
+            if kind == NUM or kind == DBL:
+                w.number(p.buf, s, idx[k + 1])
+            else:
+                w.string(p.buf, s, idx[k + 1])
+            if not flat and idx[k + 2]:
+                w.raw(b', "unit": ')
+                w.string(p.buf, idx[k + 2], idx[k + 3])
+        if not flat:
+            w.raw(b"}")
 
-    def _entry(self, w, first, f, name=None):
-        w.raw(b'\n {"name": "' if first else b',\n {"name": "')
-        if name is None:
-            w.raw(NAMES, OFFSETS[f], OFFSETS[f + 1] - 1)
-        else:
-            w.raw(name)
-        w.raw(b'", "value": ')
-        self._value(w, f, True)
-        w.raw(b"}")
+    def _list(self, req, w, head, which, present, gas, flat):
+        """Renders the fields in `which` (all when None): only those the meter
+        sent if `present`, else "-" for absent ones; then gas_delivered if asked."""
+        p = self.parser
+        if not p.telegrams:
+            req.extra = b"Retry-After: 5\r\n"
+            w.raw(_NO_TELEGRAM)
+            return 503
+        w.raw(head)
+        first = True
+        for f in range(fields.COUNT) if which is None else which:
+            if not present or p.idx[f * 6]:
+                self._item(w, first, f, None, flat)
+                first = False
+        if gas:
+            g = self._gas_field()
+            if g >= 0:
+                self._item(w, first, g, _GAS, flat)
+        w.raw(b"\n}\n" if flat else b"\n]}\n")
+        return 200
 
-    # -- handlers ------------------------------------------------------------
+    # -- handlers: (req, w) -> status ----------------------------------------
 
     def index(self, req, w):
         req.ctype = b"text/html; charset=utf-8"
@@ -118,64 +129,16 @@ class SmartMeterApi:
         return 200
 
     def info(self, req, w):
-        if not self._ready(req, w):
-            return 503
-        p = self.reader.parser
-        w.raw(b'{"info":[')
-        first = True
-        for f in _INFO:
-            if p.idx[f * 6]:
-                self._entry(w, first, f)
-                first = False
-        w.raw(b"\n]}\n")
-        return 200
+        return self._list(req, w, b'{"info":[', _INFO, True, False, False)
 
     def actual(self, req, w):
-        if not self._ready(req, w):
-            return 503
-        p = self.reader.parser
-        w.raw(b'{"actual":[')
-        first = True
-        for f in _ACTUAL:
-            if p.idx[f * 6]:
-                self._entry(w, first, f)
-                first = False
-        g = self._gas_field()
-        if g >= 0:
-            self._entry(w, first, g, _GAS)
-        w.raw(b"\n]}\n")
-        return 200
+        return self._list(req, w, b'{"actual":[', _ACTUAL, True, True, False)
 
     def actual_v0(self, req, w):
-        if not self._ready(req, w):
-            return 503
-        p = self.reader.parser
-        w.raw(b"{")
-        first = True
-        for f in _ACTUAL:
-            if p.idx[f * 6]:
-                w.raw(b'\n "' if first else b',\n "')
-                w.raw(NAMES, OFFSETS[f], OFFSETS[f + 1] - 1)
-                w.raw(b'": ')
-                self._value(w, f, False)
-                first = False
-        g = self._gas_field()
-        if g >= 0:
-            w.raw(b'\n "' if first else b',\n "')
-            w.raw(_GAS)
-            w.raw(b'": ')
-            self._value(w, g, False)
-        w.raw(b"\n}\n")
-        return 200
+        return self._list(req, w, b"{", _ACTUAL, True, True, True)
 
     def fields(self, req, w):
-        if not self._ready(req, w):
-            return 503
-        w.raw(b'{"fields":[')
-        for f in range(fields.COUNT):
-            self._entry(w, f == 0, f)
-        w.raw(b"\n]}\n")
-        return 200
+        return self._list(req, w, b'{"fields":[', None, False, False, False)
 
     def field(self, req, w):
         name = req.path[_FIELDS_PREFIX:]
@@ -185,19 +148,14 @@ class SmartMeterApi:
             w.escaped(name)
             w.raw(b'"}\n')
             return 404
-        if not self._ready(req, w):
-            return 503
-        w.raw(b'{"fields":[')
-        if f != _TIMESTAMP:
-            self._entry(w, True, _TIMESTAMP)
-        self._entry(w, f == _TIMESTAMP, f)
-        w.raw(b"\n]}\n")
-        return 200
+        if f == _TIMESTAMP:
+            return self._list(req, w, b'{"fields":[', (f,), False, False, False)
+        return self._list(req, w, b'{"fields":[', (_TIMESTAMP, f), False, False, False)
 
     def telegram(self, req, w):
-        if not self._ready(req, w):
-            return 503
-        p = self.reader.parser
+        p = self.parser
+        if not p.telegrams:
+            return self._list(req, w, b"", (), True, False, False)  # the 503 answer
         req.ctype = b"text/plain; charset=us-ascii"
         w.raw(p.buf, 0, p.length)
         return 200

@@ -1,8 +1,9 @@
 """Wiring: settings, the P1 reader task and the HTTP server on one asyncio loop.
 
 Start-up order matters for memory: the P1 reader (with its two 4 KB
-telegram buffers) is loaded and built first, then the HTTP server, then the
-routes, with the compiler's garbage collected in between. Loading all code
+telegram buffers) is loaded and built first, then the HTTP server's and the
+routes' code, then the server's buffers, with the compiler's garbage
+collected in between. Loading all code
 first would leave the heap full of small holes and no room for a 4 KB
 buffer; other orders measured worse (tools/bench/min_heap.py).
 """
@@ -25,7 +26,9 @@ class App:
         self.reader = P1Reader(settings)
         gc.collect()
         from .http_server import HttpServer
+        from .routes import Router
 
+        gc.collect()
         self.http = HttpServer(
             s["http_port"],
             max_conn=s["http_max_conn"],
@@ -34,10 +37,7 @@ class App:
             keepalive=s["http_keepalive"],
             out_size=s["http_buffer"],
         )
-        gc.collect()
-        from .routes import Router
-
-        self.http.router = Router(self)
+        self.http.responder.router = Router(self)
         gc.collect()
 
     async def run(self):

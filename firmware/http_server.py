@@ -7,16 +7,11 @@
 - A request head (request line + headers) must fit `REQ_SIZE` bytes (else
   431) and arrive within `timeout` seconds of its first byte (else 408 and
   close); an idle keep-alive connection is closed after `keepalive` seconds.
-- Every response body is rendered synchronously into one shared buffer
-  (lib/dsmr's JsonWriter) and handed to the socket before anything awaits, so
-  a response always shows one telegram, never half of two. A body that does
-  not fit the buffer is rendered twice: once to count, once to send.
-- Errors are JSON `{"error": "..."}` with the right status. No input ends the
-  server task: handler exceptions become 500s, socket errors close that
-  connection only.
+- No input ends the server task: handler exceptions become 500s, socket
+  errors close that connection only.
 
-Handlers come from `router` (routes.py): `router.resolve(path)` returns a
-route with `.methods` (bytes, e.g. b"GET") and `.handler(req, w) -> status`.
+Requests are parsed by http_request.py and answered by http_response.py
+(routing, rendering, headers, JSON errors).
 """
 
 import asyncio
@@ -24,33 +19,15 @@ import socket
 import time
 from asyncio import core
 
-from dsmr.jsonw import JsonWriter
-
 from . import log
 from .http_request import NEED_BODY, Request, parse
+from .http_response import Responder
 
 REQ_SIZE = 1024  # request head + body, per connection
-HEAD_ROOM = 512  # response header room in front of the body
 EVICT_IDLE_MS = 1000  # a connection must be idle this long before it can be dropped for another
 _READING = 0
 _WRITING = 1
 
-_REASONS = {
-    200: b"OK",
-    204: b"No Content",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    404: b"Not Found",
-    405: b"Method Not Allowed",
-    408: b"Request Timeout",
-    413: b"Content Too Large",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-    501: b"Not Implemented",
-    503: b"Service Unavailable",
-    505: b"HTTP Version Not Supported",
-}
-_JSON = b"application/json"
 _TIMEOUT_408 = (
     b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
     b"Access-Control-Allow-Origin: *\r\nContent-Length: 36\r\nConnection: close\r\n\r\n"
@@ -86,21 +63,17 @@ class Conn:
 
 class HttpServer:
     def __init__(self, port, max_conn=4, backlog=8, timeout=5, keepalive=15, out_size=2048, host="0.0.0.0"):
-        self.router = None  # set before serve()
         self.host = host
         self.port = port
         self.max_conn = max_conn
         self.backlog = backlog
         self.timeout_ms = timeout * 1000
         self.keepalive_ms = keepalive * 1000
-        self.w = JsonWriter(out_size + HEAD_ROOM, HEAD_ROOM)
-        self.hw = JsonWriter(HEAD_ROOM)
+        self.responder = Responder(out_size)
         self.pool = [bytearray(REQ_SIZE) for _ in range(max_conn)]
         self.conns = []
         self.listener = None
-        # counters for the device API
-        self.requests = 0
-        self.errors = 0
+        # counters for the device API (requests and errors: self.responder)
         self.evicted = 0
         self.timeouts = 0
         self.accepted = 0
@@ -201,7 +174,7 @@ class HttpServer:
                     status = parse(c.buf, end, c.n, c.req)
                 c.state = _WRITING
                 c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms * 2)
-                used = self._answer(c, status)
+                used = self.responder.answer(c, status)
                 await c.stream.drain()
                 if used < 0 or not c.req.keep_alive:
                     if c.linger:
@@ -238,8 +211,8 @@ class HttpServer:
                     return end + 4
                 if c.n >= REQ_SIZE:
                     c.req.reset()
-                    self.requests += 1
-                    self._error(c, 431, "request line and headers must fit %d bytes" % REQ_SIZE)
+                    self.responder.requests += 1
+                    self.responder.error(c, 431, "request line and headers must fit %d bytes" % REQ_SIZE)
                     await c.stream.drain()
                     await self._linger(c)
                     return -1
@@ -279,105 +252,3 @@ class HttpServer:
             return True
 
     # -- one request -------------------------------------------------------
-
-    def _answer(self, c, status):
-        """Answers the parsed request (or its parse error); returns bytes used, or -1 to close."""
-        self.requests += 1
-        req = c.req
-        if status:
-            return self._error(c, status, req.error)
-        self._dispatch(c, req)
-        return req.used if req.keep_alive else -1
-
-    def _dispatch(self, c, req):
-        route = self.router.resolve(req.path)
-        if route is None:
-            self._error(c, 404, "no such endpoint")
-            return
-        method = req.method
-        allowed = route.methods
-        if method == b"OPTIONS":
-            req.extra = (
-                b"Allow: " + route.allow + b"\r\nAccess-Control-Allow-Methods: " + route.allow
-                + b"\r\nAccess-Control-Allow-Headers: Content-Type, Authorization\r\n"
-                b"Access-Control-Max-Age: 86400\r\n"
-            )
-            self._respond(c, 204, False)
-            return
-        head = method == b"HEAD"
-        if method not in allowed and not (head and b"GET" in allowed):
-            req.extra = b"Allow: " + route.allow + b"\r\n"
-            self._error(c, 405, "method not allowed here")
-            return
-        w = self.w
-        w.reset()
-        try:
-            status = route.handler(req, w)
-        except Exception as e:
-            log.error("handler %s: %r" % (req.path, e))
-            self._error(c, 500, "internal error")
-            return
-        if not w.fits():
-            # too big for one buffer: count it, then render again straight to the socket
-            self._respond_streamed(c, status, route, head)
-            return
-        self._respond(c, status, not head, w.length())
-
-    def _headers(self, c, status, length, keep):
-        hw = self.hw
-        hw.reset()
-        hw.raw(b"HTTP/1.1 ")
-        hw.integer(status)
-        hw.raw(b" ")
-        hw.raw(_REASONS.get(status, b"Unknown"))
-        hw.raw(b"\r\nServer: dsmr-api\r\nAccess-Control-Allow-Origin: *\r\n")
-        if status != 204:
-            hw.raw(b"Content-Type: ")
-            hw.raw(c.req.ctype)
-            hw.raw(b"\r\nContent-Length: ")
-            hw.integer(length)
-            hw.raw(b"\r\nCache-Control: no-cache\r\n")
-        if c.req.extra:
-            hw.raw(c.req.extra)
-        hw.raw(b"Connection: keep-alive\r\n\r\n" if keep else b"Connection: close\r\n\r\n")
-        return hw.w[0]
-
-    def _respond(self, c, status, body, length=0):
-        """Sends headers, and the body now in self.w, as one write."""
-        if status >= 400:
-            self.errors += 1
-        keep = c.req.keep_alive and status < 500
-        c.req.keep_alive = keep
-        w = self.w
-        n = self._headers(c, status, length, keep)
-        if body:
-            w.prepend(self.hw.buf, n)
-            c.send(w.buf, w.first, w.w[0])
-        else:
-            c.send(self.hw.buf, 0, n)
-
-    def _respond_streamed(self, c, status, route, head):
-        w = self.w
-        total = w.length()
-        keep = c.req.keep_alive
-        c.send(self.hw.buf, 0, self._headers(c, status, total, keep))
-        if head:
-            return
-        w.reset(c.send)
-        route.handler(c.req, w)
-        w.flush()
-        w.reset()
-
-    def _error(self, c, status, msg):
-        """Answers with {"error": msg}; returns -1 when the connection must close."""
-        w = self.w
-        w.reset()
-        w.raw(b'{"error": ')
-        w.string(msg.encode() if isinstance(msg, str) else msg)
-        w.raw(b"}\n")
-        c.req.ctype = _JSON
-        if status in (400, 408, 413, 431, 501, 505):
-            c.req.keep_alive = False
-            c.linger = status == 413 or status == 431  # the client may still be sending
-        self._respond(c, status, c.req.method != b"HEAD", w.length())
-        return -1 if not c.req.keep_alive else 0

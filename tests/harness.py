@@ -17,6 +17,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
+# The heap the firmware gets in the end-to-end tests (64-bit unix port, code
+# compiled from the sources at start-up); see tools/bench/min_heap.py.
+HEAP = os.environ.get("DSMR_TEST_HEAP", "112k")
 
 
 def free_port():
@@ -86,7 +89,7 @@ class TcpMeter:
 
 
 class Firmware:
-    def __init__(self, tmp_path, p1, heap="160k", **settings):
+    def __init__(self, tmp_path, p1, heap=HEAP, **settings):
         self.port = free_port()
         self.log_path = os.path.join(str(tmp_path), "firmware.log")
         env = dict(os.environ)

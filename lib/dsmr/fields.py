@@ -1,6 +1,6 @@
 """The field table: every value dsmr-api knows, its OBIS code and its kind.
 
-One declarative table (`_TABLE` below, one field per line) drives the parser
+One declarative table (`_table.py`, one field per line) drives the parser
 (which OBIS line fills which slot), the REST API (names, order, text or
 number) and later MQTT. The order is the order of the DSMRloggerAPI
 `/api/v1/sm/fields` answer; fields beyond that spec (the Belgian
@@ -18,6 +18,7 @@ every name between newlines, field f's name being NAMES[OFFSETS[f]:OFFSETS[f+1]-
 KEYS, the packed OBIS code per field (`obis_key(a, b, c, d, e)`); KINDS.
 """
 
+import sys as _sys
 from array import array
 
 from ._compat import const
@@ -27,55 +28,6 @@ NUM = const(1)
 LOG = const(2)
 DBL = const(3)
 
-_TABLE = """\
-identification - T
-p1_version 1-3:0.2.8 T
-p1_version_be 0-0:96.1.4 T
-timestamp 0-0:1.0.0 T
-equipment_id 0-0:96.1.1 T
-energy_delivered_tariff1 1-0:1.8.1 N
-energy_delivered_tariff2 1-0:1.8.2 N
-energy_returned_tariff1 1-0:2.8.1 N
-energy_returned_tariff2 1-0:2.8.2 N
-electricity_tariff 0-0:96.14.0 T
-power_delivered 1-0:1.7.0 N
-power_returned 1-0:2.7.0 N
-electricity_threshold 0-0:17.0.0 N
-electricity_switch_position 0-0:96.3.10 N
-electricity_failures 0-0:96.7.21 N
-electricity_long_failures 0-0:96.7.9 N
-electricity_failure_log 1-0:99.97.0 L
-electricity_sags_l1 1-0:32.32.0 N
-electricity_sags_l2 1-0:52.32.0 N
-electricity_sags_l3 1-0:72.32.0 N
-electricity_swells_l1 1-0:32.36.0 N
-electricity_swells_l2 1-0:52.36.0 N
-electricity_swells_l3 1-0:72.36.0 N
-message_short 0-0:96.13.1 T
-message_long 0-0:96.13.0 T
-voltage_l1 1-0:32.7.0 N
-voltage_l2 1-0:52.7.0 N
-voltage_l3 1-0:72.7.0 N
-current_l1 1-0:31.7.0 N
-current_l2 1-0:51.7.0 N
-current_l3 1-0:71.7.0 N
-power_delivered_l1 1-0:21.7.0 N
-power_delivered_l2 1-0:41.7.0 N
-power_delivered_l3 1-0:61.7.0 N
-power_returned_l1 1-0:22.7.0 N
-power_returned_l2 1-0:42.7.0 N
-power_returned_l3 1-0:62.7.0 N
-mbusN_device_type 0-N:24.1.0 N
-mbusN_equipment_id_tc 0-N:96.1.0 T
-mbusN_equipment_id_ntc 0-N:96.1.1 T
-mbusN_valve_position 0-N:24.4.0 N
-mbusN_delivered 0-N:24.2.1 N
-mbusN_delivered_ntc 0-N:24.2.3 N
-mbusN_delivered_dbl 0-N:24.3.0 D
-active_energy_import_current_average_demand 1-0:1.4.0 N
-active_energy_import_maximum_demand_running_month 1-0:1.6.0 N
-active_energy_import_maximum_demand_last_13_months 0-0:98.1.0 L
-"""
 #: the last field of the DSMRloggerAPI spec; the ones after it are extensions
 _LAST_SPEC_FIELD = "mbus4_delivered_dbl"
 
@@ -96,7 +48,9 @@ def _parse_obis(text):
 
 def _expand():
     """The table's lines with the mbusN block repeated for channels 1..4."""
-    lines = _TABLE.split("\n")
+    from . import _table
+
+    lines = _table.TABLE.split("\n")
     out = []
     i = 0
     while i < len(lines):
@@ -130,7 +84,14 @@ OFFSETS = array("H")  # where each name starts, then len(NAMES)
 for _i in range(len(NAMES)):
     if NAMES[_i] == 10:
         OFFSETS.append(_i + 1)
-del _i, _TABLE, _expand, _pack, _parse_obis  # only needed to build the table
+# Only needed to build the table. The table text is dropped with its module:
+# a module's string constants live as long as any of its functions.
+del _i, _expand, _pack, _parse_obis
+_sys.modules.pop(__name__.rsplit(".", 1)[0] + "._table", None)
+try:
+    del _sys.modules[__name__.rsplit(".", 1)[0]]._table
+except (KeyError, AttributeError):
+    pass
 
 
 def name_span(f):

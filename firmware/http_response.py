@@ -1,0 +1,144 @@
+"""Turns a parsed request into a response: routing, rendering, headers, errors.
+
+One `Responder` per server. Its `w` (lib/dsmr's JsonWriter) is the one
+response buffer all connections share: a handler renders the body into it
+synchronously, then headers are put in front and the whole response is
+handed to the socket in one write, before anything awaits. So a response
+shows one telegram, never parts of two, and costs no allocation beyond
+what the socket cannot take at once. A body larger than the buffer is
+rendered twice, first only counted (for Content-Length), then sent in
+pieces. Every error is JSON `{"error": "..."}` with its status.
+"""
+
+from dsmr.jsonw import JsonWriter
+
+from . import log
+
+HEAD_ROOM = 512  # response header room in front of the body
+_REASONS = {
+    200: b"OK",
+    204: b"No Content",
+    400: b"Bad Request",
+    401: b"Unauthorized",
+    404: b"Not Found",
+    405: b"Method Not Allowed",
+    408: b"Request Timeout",
+    413: b"Content Too Large",
+    431: b"Request Header Fields Too Large",
+    500: b"Internal Server Error",
+    501: b"Not Implemented",
+    503: b"Service Unavailable",
+    505: b"HTTP Version Not Supported",
+}
+_JSON = b"application/json"
+
+
+class Responder:
+    def __init__(self, out_size):
+        self.router = None  # set before serving
+        self.w = JsonWriter(out_size + HEAD_ROOM, HEAD_ROOM)
+        self.hw = JsonWriter(HEAD_ROOM)
+        self.requests = 0
+        self.errors = 0
+
+    def answer(self, c, status):
+        """Answers the parsed request (or its parse error); returns bytes used, or -1 to close."""
+        self.requests += 1
+        req = c.req
+        if status:
+            return self.error(c, status, req.error)
+        self._dispatch(c, req)
+        return req.used if req.keep_alive else -1
+
+    def _dispatch(self, c, req):
+        route = self.router.resolve(req.path)
+        if route is None:
+            self.error(c, 404, "no such endpoint")
+            return
+        method = req.method
+        allowed = route.methods
+        if method == b"OPTIONS":
+            req.extra = (
+                b"Allow: " + route.allow + b"\r\nAccess-Control-Allow-Methods: " + route.allow
+                + b"\r\nAccess-Control-Allow-Headers: Content-Type, Authorization\r\n"
+                b"Access-Control-Max-Age: 86400\r\n"
+            )
+            self._respond(c, 204, False)
+            return
+        head = method == b"HEAD"
+        if method not in allowed and not (head and b"GET" in allowed):
+            req.extra = b"Allow: " + route.allow + b"\r\n"
+            self.error(c, 405, "method not allowed here")
+            return
+        w = self.w
+        w.reset()
+        try:
+            status = route.handler(req, w)
+        except Exception as e:
+            log.error("handler %s: %r" % (req.path, e))
+            self.error(c, 500, "internal error")
+            return
+        if not w.fits():
+            # too big for one buffer: count it, then render again straight to the socket
+            self._respond_streamed(c, status, route, head)
+            return
+        self._respond(c, status, not head, w.length())
+
+    def _headers(self, c, status, length, keep):
+        hw = self.hw
+        hw.reset()
+        hw.raw(b"HTTP/1.1 ")
+        hw.integer(status)
+        hw.raw(b" ")
+        hw.raw(_REASONS.get(status, b"Unknown"))
+        hw.raw(b"\r\nServer: dsmr-api\r\nAccess-Control-Allow-Origin: *\r\n")
+        if status != 204:
+            hw.raw(b"Content-Type: ")
+            hw.raw(c.req.ctype)
+            hw.raw(b"\r\nContent-Length: ")
+            hw.integer(length)
+            hw.raw(b"\r\nCache-Control: no-cache\r\n")
+        if c.req.extra:
+            hw.raw(c.req.extra)
+        hw.raw(b"Connection: keep-alive\r\n\r\n" if keep else b"Connection: close\r\n\r\n")
+        return hw.w[0]
+
+    def _respond(self, c, status, body, length=0):
+        """Sends headers, and the body now in self.w, as one write."""
+        if status >= 400:
+            self.errors += 1
+        keep = c.req.keep_alive and status < 500
+        c.req.keep_alive = keep
+        w = self.w
+        n = self._headers(c, status, length, keep)
+        if body:
+            w.prepend(self.hw.buf, n)
+            c.send(w.buf, w.first, w.w[0])
+        else:
+            c.send(self.hw.buf, 0, n)
+
+    def _respond_streamed(self, c, status, route, head):
+        w = self.w
+        total = w.length()
+        keep = c.req.keep_alive
+        c.send(self.hw.buf, 0, self._headers(c, status, total, keep))
+        if head:
+            return
+        w.reset(c.send)
+        route.handler(c.req, w)
+        w.flush()
+        w.reset()
+
+    def error(self, c, status, msg):
+        """Answers with {"error": msg}; returns -1 when the connection must close."""
+        w = self.w
+        w.reset()
+        w.raw(b'{"error": ')
+        w.string(msg.encode() if isinstance(msg, str) else msg)
+        w.raw(b"}\n")
+        c.req.ctype = _JSON
+        if status in (400, 408, 413, 431, 501, 505):
+            c.req.keep_alive = False
+            c.linger = status == 413 or status == 431  # the client may still be sending
+        self._respond(c, status, c.req.method != b"HEAD", w.length())
+        return -1 if not c.req.keep_alive else 0
