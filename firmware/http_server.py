@@ -24,7 +24,10 @@ from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
 
 REQ_SIZE = 1024  # request head + body, per connection
-EVICT_IDLE_MS = 1000  # a connection must be idle this long before it can be dropped for another
+# A connection must be idle this long before it can be dropped for a newcomer:
+# long enough that a request already on its way is read, short enough that a
+# backlog full of half-open connections drains in seconds.
+EVICT_IDLE_MS = 200
 _READING = 0
 _WRITING = 1
 

@@ -41,10 +41,10 @@ def wait_for(cond, timeout=10.0, what="condition"):
 class TcpMeter:
     """A P1-over-TCP server (like ser2net) with one firmware client at a time."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(4)
         self.port = self.sock.getsockname()[1]
         self.client = None
