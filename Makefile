@@ -24,6 +24,7 @@ test: venv
 	$(BIN)/pytest -q tests
 
 bench: venv
+	@command -v wrk >/dev/null || echo "note: wrk is not installed (apt-get install wrk); the slower Python load client is used"
 	$(BIN)/python tools/bench.py
 
 sim: venv

@@ -18,6 +18,8 @@ VERSION = "0.1.0"
 
 
 class App:
+    VERSION = VERSION
+
     def __init__(self, settings):
         self.settings = settings
         s = settings

@@ -4,7 +4,7 @@ Exact paths first; then prefixes whose handler gets the rest of the path
 (only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or None.
 """
 
-from . import api_sm
+from . import api_dev, api_sm
 
 _GET = (b"GET",)
 
@@ -23,6 +23,7 @@ class Route:
 class Router:
     def __init__(self, app):
         sm = api_sm.SmartMeterApi(app.reader)
+        dev = api_dev.DeviceApi(app)
         self.exact = {
             b"/": Route(sm.index),
             b"/api/v1/sm/info": Route(sm.info),
@@ -30,6 +31,7 @@ class Router:
             b"/api/v0/sm/actual": Route(sm.actual_v0),
             b"/api/v1/sm/fields": Route(sm.fields),
             b"/api/v1/sm/telegram": Route(sm.telegram),
+            b"/api/v1/dev/info": Route(dev.info),
         }
         self.prefixes = ((b"/api/v1/sm/fields/", Route(sm.field)),)
 

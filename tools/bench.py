@@ -4,6 +4,11 @@ Runs each benchmark body under the real MicroPython unix port and, where a
 comparison is asked for, the reference on the same machine in the same run,
 then prints the ratios. Targets live here, not in the tests:
   parser: >= 10x faster than dsmr_parser on CPython, 0 bytes per telegram.
+  http:   >= 2x microdot's requests/s at <= 1/3 of its heap; no leak
+          (heap after 10,000 requests equal to heap after 100).
+  heap:   the smallest -X heapsize that still serves (target 64k).
+
+    python tools/bench.py [parser] [http] [heap]     (all by default)
 """
 
 import os
@@ -48,7 +53,136 @@ def bench_parser():
     print("parser_alloc_target_met=%s  (target 0 bytes)" % (float(r["parser_bytes_allocated_per_telegram"]) == 0))
 
 
+def _heap_sampler(url_port, path, key, stop, out):
+    import json
+
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from harness import get
+
+    while not stop.is_set():
+        try:
+            r = get(url_port, path, timeout=10)
+            doc = json.loads(r.body)
+            if "devinfo" in doc:
+                doc = {e["name"]: e["value"] for e in doc["devinfo"]}
+            out.append(doc[key])
+        except Exception:
+            pass
+        time.sleep(0.05)
+
+
+def _used(port, path):
+    import json
+
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from harness import get
+
+    doc = json.loads(get(port, path).body)
+    if "devinfo" in doc:
+        doc = {e["name"]: e["value"] for e in doc["devinfo"]}
+    return doc["usedheap"]
+
+
+def _settled_used(port, path):
+    """Heap in use once the load's connections have closed: the least of a few reads."""
+    time.sleep(0.5)
+    return min(_used(port, path) for _ in range(5))
+
+
+def _load_with_peak(port, heap_path, **kw):
+    import threading
+
+    sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
+    import http_load
+
+    stop = threading.Event()
+    peaks = []
+    t = threading.Thread(target=_heap_sampler, args=(port, heap_path, "usedheap", stop, peaks))
+    t.start()
+    try:
+        rps, fails = http_load.run(port, "/api/v1/sm/actual", **kw)
+    finally:
+        stop.set()
+        t.join()
+    return rps, fails, max(peaks) if peaks else -1
+
+
+def bench_http():
+    import subprocess as sp
+    import tempfile
+
+    sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.join(ROOT, "tools", "bench")]
+    import http_load
+    from harness import Firmware, TcpMeter, free_port, wait_for
+
+    telegram_path = os.path.join(ROOT, "tests", "fixtures", "dsmr50_spec.txt")
+    telegram = open(telegram_path, "rb").read()
+    meter = TcpMeter()
+    tmp = tempfile.mkdtemp()
+    fw = Firmware(tmp, "tcp:127.0.0.1:%d" % meter.port, heap=None)
+    md = None
+    try:
+        meter.wait_client()
+        meter.send(telegram)
+        wait_for(lambda: fw.get("/api/v1/sm/telegram").body == telegram, 10)
+        ours_start = _settled_used(fw.port, "/api/v1/dev/info")
+        rps_close, fails_close, ours_peak = _load_with_peak(fw.port, "/api/v1/dev/info", total=3000, concurrency=8)
+        rps_keep, fails_keep = http_load.run(fw.port, "/api/v1/sm/actual", total=5000, concurrency=8, keep_alive=True)
+        # leak check: exact request counts, so the asyncio client
+        http_load.run(fw.port, "/api/v1/sm/actual", total=100, concurrency=4, client="python")
+        after_100 = _settled_used(fw.port, "/api/v1/dev/info")
+        http_load.run(fw.port, "/api/v1/sm/actual", total=9900, concurrency=8, client="python")
+        after_10k = _settled_used(fw.port, "/api/v1/dev/info")
+
+        import microdot
+
+        port = free_port()
+        md = sp.Popen([os.path.join(os.path.dirname(sys.executable), "micropython"),
+                       os.path.join(ROOT, "tools", "bench", "microdot_app.py"), str(port),
+                       os.path.dirname(os.path.dirname(microdot.__file__)), telegram_path],
+                      cwd=ROOT, stdout=sp.DEVNULL, stderr=sp.STDOUT)
+        wait_for(lambda: _try_used(port), 10, "microdot")
+        md_start = _settled_used(port, "/heap")
+        md_rps, md_fails, md_peak = _load_with_peak(port, "/heap", total=3000, concurrency=8)
+    finally:
+        fw.stop()
+        meter.close()
+        if md:
+            md.terminate()
+            md.wait()
+    print("http_load_client=%s" % http_load.CLIENT)
+    print("http_actual_rps_new_connection=%.0f  (failures %d)" % (rps_close, len(fails_close)))
+    print("http_actual_rps_keep_alive=%.0f  (failures %d)" % (rps_keep, len(fails_keep)))
+    print("microdot_actual_rps_new_connection=%.0f  (failures %d)" % (md_rps, len(md_fails)))
+    print("http_speedup_vs_microdot=%.2f  (target >= 2)" % (rps_close / md_rps))
+    print("heap_used_after_start=%d" % ours_start)
+    print("heap_used_peak_under_load=%d" % ours_peak)
+    print("microdot_heap_used_after_start=%d" % md_start)
+    print("microdot_heap_used_peak_under_load=%d" % md_peak)
+    print("heap_ratio_vs_microdot=%.2f  (target <= 0.33, peak vs peak)" % (ours_peak / md_peak))
+    print("heap_after_100_requests=%d" % after_100)
+    print("heap_after_10000_requests=%d" % after_10k)
+    print("heap_leak_bytes=%d  (target 0)" % (after_10k - after_100))
+
+
+def _try_used(port):
+    try:
+        return _used(port, "/heap") > 0
+    except Exception:
+        return False
+
+
+def bench_heap():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bench", "min_heap.py")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    print(out.stdout.strip())
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["parser"]
+    which = sys.argv[1:] or ["parser", "http", "heap"]
     if "parser" in which:
         bench_parser()
+    if "http" in which:
+        bench_http()
+    if "heap" in which:
+        bench_heap()
