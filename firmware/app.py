@@ -1,11 +1,8 @@
 """Wiring: settings, the P1 reader task and the HTTP server on one asyncio loop.
 
-Start-up order matters for memory: the P1 reader (with its two 4 KB
-telegram buffers) is loaded and built first, then the HTTP server's and the
-routes' code, then the server's buffers, with the compiler's garbage
-collected in between. Loading all code
-first would leave the heap full of small holes and no room for a 4 KB
-buffer; other orders measured worse (tools/bench/min_heap.py).
+Start-up order matters for memory: main() reads the settings, allocates all
+big buffers (buffers.py) while the heap is still in one piece, and only then
+loads the rest of the code.
 """
 
 import asyncio
@@ -20,24 +17,20 @@ VERSION = "0.1.0"
 class App:
     VERSION = VERSION
 
-    def __init__(self, settings):
-        self.settings = settings
-        s = settings
-        from .p1_reader import P1Reader
-
-        self.reader = P1Reader(settings)
-        gc.collect()
+    def __init__(self, settings, bufs):
         from .http_server import HttpServer
+        from .p1_reader import P1Reader
         from .routes import Router
 
-        gc.collect()
+        s = settings
+        self.settings = settings
+        self.reader = P1Reader(settings, bufs)
         self.http = HttpServer(
             s["http_port"],
-            max_conn=s["http_max_conn"],
+            bufs,
             backlog=s["http_backlog"],
             timeout=s["http_timeout"],
             keepalive=s["http_keepalive"],
-            out_size=s["http_buffer"],
         )
         self.http.responder.router = Router(self)
         gc.collect()
@@ -60,10 +53,13 @@ class App:
 
 
 def main():
+    from .buffers import Buffers
     from .settings import Settings
 
+    settings = Settings(platform)
     gc.collect()
-    app = App(Settings(platform))
+    bufs = Buffers(settings)
+    app = App(settings, bufs)
     try:
         asyncio.run(app.run())
     finally:

@@ -14,7 +14,7 @@ from dsmr.jsonw import JsonWriter
 
 from . import log
 
-HEAD_ROOM = 512  # response header room in front of the body
+from .buffers import HEAD_ROOM
 _REASONS = {
     200: b"OK",
     204: b"No Content",
@@ -34,10 +34,10 @@ _JSON = b"application/json"
 
 
 class Responder:
-    def __init__(self, out_size):
+    def __init__(self, bufs):
         self.router = None  # set before serving
-        self.w = JsonWriter(out_size + HEAD_ROOM, HEAD_ROOM)
-        self.hw = JsonWriter(HEAD_ROOM)
+        self.w = JsonWriter(len(bufs.response), HEAD_ROOM, bufs.response)
+        self.hw = JsonWriter(HEAD_ROOM, 0, bufs.head)
         self.requests = 0
         self.errors = 0
 

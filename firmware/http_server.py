@@ -23,7 +23,7 @@ from . import log
 from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
 
-REQ_SIZE = 1024  # request head + body, per connection
+from .buffers import REQ_SIZE
 # A connection must be idle this long before it can be dropped for a newcomer:
 # long enough that a request already on its way is read, short enough that a
 # backlog full of half-open connections drains in seconds.
@@ -65,15 +65,15 @@ class Conn:
 
 
 class HttpServer:
-    def __init__(self, port, max_conn=4, backlog=8, timeout=5, keepalive=15, out_size=2048, host="0.0.0.0"):
+    def __init__(self, port, bufs, backlog=8, timeout=5, keepalive=15, host="0.0.0.0"):
         self.host = host
         self.port = port
-        self.max_conn = max_conn
+        self.max_conn = len(bufs.requests)
         self.backlog = backlog
         self.timeout_ms = timeout * 1000
         self.keepalive_ms = keepalive * 1000
-        self.responder = Responder(out_size)
-        self.pool = [bytearray(REQ_SIZE) for _ in range(max_conn)]
+        self.responder = Responder(bufs)
+        self.pool = list(bufs.requests)  # one request buffer per connection
         self.conns = []
         self.listener = None
         # counters for the device API (requests and errors: self.responder)

@@ -15,16 +15,15 @@ from dsmr import P1Parser
 from . import log
 from .p1_sources import open_source
 
-_CHUNK = 512
 _BACKOFF_MAX = 30
 
 
 class P1Reader:
-    def __init__(self, settings):
+    def __init__(self, settings, bufs):
         self.settings = settings
         self.spec = settings["p1"]
-        self.parser = P1Parser(settings["p1_buffer"], settings["p1_require_crc"])
-        self.chunk = bytearray(_CHUNK)
+        self.parser = P1Parser(settings["p1_buffer"], settings["p1_require_crc"], bufs.telegrams)
+        self.chunk = bufs.chunk
         self.source_errors = 0
         self.connected = False
         self.bytes_read = 0

@@ -172,8 +172,9 @@ class JsonWriter:
     can put HTTP headers in front of a body that fit whole.
     """
 
-    def __init__(self, size, start=0):
-        self.buf = bytearray(size)
+    def __init__(self, size, start=0, buf=None):
+        """`buf`: a bytearray of `size` bytes to use instead of allocating one."""
+        self.buf = bytearray(size) if buf is None else buf
         self.w = array("i", (start, size))
         self._front = array("i", (0, 0))
         self.start = start

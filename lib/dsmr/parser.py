@@ -40,14 +40,18 @@ class P1Parser:
     malformed trailer), `oversize` (longer than the buffer).
     """
 
-    def __init__(self, size=4096, require_crc=False):
+    def __init__(self, size=4096, require_crc=False, buffers=None):
+        """`buffers`: two bytearrays of `size` bytes to use instead of allocating them."""
         if not 32 <= size <= 65535:
             raise ValueError("buffer size must be 32..65535")
         self.require_crc = require_crc
-        self._work = bytearray(size)
+        if buffers is None:
+            buffers = (bytearray(size), bytearray(size))
+        self._work, self.buf = buffers
+        if len(self._work) != size or len(self.buf) != size:
+            raise ValueError("buffers must be %d bytes" % size)
         self._work_idx = new_index()
         self._st = new_state(size)
-        self.buf = bytearray(size)
         self.idx = new_index()
         self.length = 0
         self.has_crc = False

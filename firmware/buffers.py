@@ -1,0 +1,27 @@
+"""The firmware's big long-lived buffers, allocated first, while the heap is in one piece.
+
+Loading code (and, from sources, compiling it) leaves the heap full of small
+holes; a 4 KB telegram buffer asked for after that may find no hole big
+enough, at some heap sizes and not at others. So app.main() allocates every
+big buffer here before it loads the rest of the firmware, and each part is
+handed its own:
+  telegrams  the P1 parser's two telegram buffers (p1_buffer bytes each)
+  chunk      what the P1 reader reads into
+  response   the shared HTTP response buffer, HEAD_ROOM of it for headers
+  head       where response headers are put together
+  requests   one request buffer per connection (http_max_conn of them)
+"""
+
+REQ_SIZE = 1024  # a request's head and body must fit this
+HEAD_ROOM = 512  # response header room in front of the body
+CHUNK = 256  # P1 bytes read at a time
+
+
+class Buffers:
+    def __init__(self, settings):
+        n = settings["p1_buffer"]
+        self.telegrams = (bytearray(n), bytearray(n))
+        self.response = bytearray(settings["http_buffer"] + HEAD_ROOM)
+        self.head = bytearray(HEAD_ROOM)
+        self.requests = [bytearray(REQ_SIZE) for _ in range(settings["http_max_conn"])]
+        self.chunk = bytearray(CHUNK)
