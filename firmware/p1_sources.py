@@ -10,7 +10,6 @@ reader then reopens it with backoff.
 """
 
 import asyncio
-import time
 
 from . import platform
 
@@ -37,42 +36,11 @@ class StreamSource:
                 pass
 
 
-class SimSource:
-    """The simulated meter: one telegram per second (of meter time / speed)."""
-
-    def __init__(self, speed=1):
-        from .simulator import Meter
-
-        self.meter = Meter()
-        self.speed = speed if speed > 0 else 1
-        self.pending = b""
-        self.pos = 0
-        self.t0 = platform.unix_time()
-        self.tick0 = time.ticks_ms()
-        self.sent = 0
-
-    async def readinto(self, buf):
-        if self.pos >= len(self.pending):
-            # the next telegram is due one real second after the previous one
-            due = time.ticks_add(self.tick0, self.sent * 1000)
-            wait = time.ticks_diff(due, time.ticks_ms())
-            if wait > 0:
-                await asyncio.sleep_ms(wait)
-            self.sent += 1
-            self.pending = self.meter.telegram(self.t0 + self.sent * self.speed)
-            self.pos = 0
-        n = min(len(buf), len(self.pending) - self.pos)
-        buf[:n] = self.pending[self.pos : self.pos + n]
-        self.pos += n
-        return n
-
-    def close(self):
-        pass
-
-
 async def open_source(spec, settings):
     """Opens the P1 source named by `spec` (the `p1` setting)."""
     if spec == "sim":
+        from .simulator import SimSource  # host only: not loaded otherwise
+
         return SimSource(settings["sim_speed"])
     if spec.startswith("tcp:"):
         host, _, port = spec[4:].rpartition(":")

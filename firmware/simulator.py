@@ -6,10 +6,13 @@ numbers hang together: counters grow by power x time on the active tariff
 (tariff 1 = low: nights 23-07 and weekends), per-phase powers add up to the
 totals, currents follow power / voltage, gas is read every 5 minutes.
 Deterministic for a given seed. Runs on CPython (tools/p1sim.py) and
-MicroPython (`DSMR_P1=sim`).
+MicroPython, where `SimSource` is the P1 source `DSMR_P1=sim` (one telegram
+per second, `sim_speed` meter seconds each).
 """
 
+import asyncio
 import math
+import time
 
 from dsmr import seal, timestamp
 
@@ -131,3 +134,36 @@ class Meter:
         )
         lines.append(b"!")
         return seal(b"\r\n".join(lines))
+
+
+class SimSource:
+    """The simulated meter: one telegram per second (of meter time / speed)."""
+
+    def __init__(self, speed=1):
+        from . import platform
+
+        self.meter = Meter()
+        self.speed = speed if speed > 0 else 1
+        self.pending = b""
+        self.pos = 0
+        self.t0 = platform.unix_time()
+        self.tick0 = time.ticks_ms()
+        self.sent = 0
+
+    async def readinto(self, buf):
+        if self.pos >= len(self.pending):
+            # the next telegram is due one real second after the previous one
+            due = time.ticks_add(self.tick0, self.sent * 1000)
+            wait = time.ticks_diff(due, time.ticks_ms())
+            if wait > 0:
+                await asyncio.sleep_ms(wait)
+            self.sent += 1
+            self.pending = self.meter.telegram(self.t0 + self.sent * self.speed)
+            self.pos = 0
+        n = min(len(buf), len(self.pending) - self.pos)
+        buf[:n] = self.pending[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+    def close(self):
+        pass

@@ -89,7 +89,7 @@ class TcpMeter:
 
 
 class Firmware:
-    def __init__(self, tmp_path, p1, heap=HEAP, **settings):
+    def __init__(self, tmp_path, p1, heap=HEAP, root=ROOT, **settings):
         self.port = free_port()
         self.log_path = os.path.join(str(tmp_path), "firmware.log")
         env = dict(os.environ)
@@ -104,7 +104,7 @@ class Firmware:
             env["DSMR_" + k.upper()] = str(v)
         self._log = open(self.log_path, "w")
         cmd = [MICROPYTHON] + (["-X", "heapsize=" + heap] if heap else []) + ["main.py"]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         wait_for(self._listening, 15, "the firmware's HTTP port")
 
     def _listening(self):

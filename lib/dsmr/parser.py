@@ -111,38 +111,6 @@ class P1Parser:
     def present(self, f):
         return self.telegrams > 0 and self.idx[f * 6] != 0
 
-    def span(self, f):
-        """(start, end) of field f's value in buf; (0, 0) when absent."""
-        k = f * 6
-        return self.idx[k], self.idx[k + 1]
-
-    def unit_span(self, f):
-        k = f * 6 + 2
-        return self.idx[k], self.idx[k + 1]
-
-    def stamp_span(self, f):
-        k = f * 6 + 4
-        return self.idx[k], self.idx[k + 1]
-
-    def text(self, f):
-        """Field f's raw value as str, or None when absent (allocates)."""
-        if not self.present(f):
-            return None
-        s, e = self.span(f)
-        return bytes(self.buf[s:e]).decode()
-
-    def unit(self, f):
-        s, e = self.unit_span(f)
-        return bytes(self.buf[s:e]).decode() if s else ""
-
-    def number(self, f):
-        """Field f's value as a float, or None when absent or not a number."""
-        t = self.text(f)
-        try:
-            return float(t) if t is not None else None
-        except ValueError:
-            return None
-
     def telegram(self):
         """The last good telegram as a memoryview, byte for byte."""
         return memoryview(self.buf)[: self.length]
@@ -159,28 +127,28 @@ class P1Parser:
                 base = _MBUS1 + (ch - 1) * _MBUS_STRIDE
                 dt = base  # mbusN_device_type
                 if want_typed:
-                    if not self.present(dt) or not self._is(dt, b"3"):
+                    if not self.present(dt) or self._int(dt) != 3:
                         continue
                 elif self.present(dt):
                     continue
                 for off in (4, 5, 6):  # delivered, delivered_ntc, delivered_dbl
                     f = base + off
                     if self.present(f):
-                        if want_typed or self._unit_is(f, b"m3"):
+                        k = f * 6 + 2
+                        if want_typed or self.buf[self.idx[k] : self.idx[k + 1]] == b"m3":
                             return f
         return -1
 
-    def _is(self, f, digits):
-        """True if f's value is the integer `digits` (leading zeros allowed)."""
-        s, e = self.span(f)
+    def _int(self, f):
+        """Field f's value as an int (digits only), or -1."""
+        v = -1
         b = self.buf
-        while s < e - 1 and b[s] == 0x30:
-            s += 1
-        return e - s == len(digits) and b[s:e] == digits
-
-    def _unit_is(self, f, u):
-        s, e = self.unit_span(f)
-        return s != 0 and self.buf[s:e] == u
+        for i in range(self.idx[f * 6], self.idx[f * 6 + 1]):
+            c = b[i]
+            if c < 0x30 or c > 0x39:
+                return -1
+            v = (0 if v < 0 else v * 10) + c - 0x30
+        return v
 
 
 _MBUS1 = fields.index("mbus1_device_type")

