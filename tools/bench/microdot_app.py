@@ -13,8 +13,9 @@ import sys
 root = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
 sys.path[:0] = [root + "/lib", sys.argv[2]]
 
+import asyncio  # noqa: E402,F401
+
 from dsmr import P1Parser, fields, values  # noqa: E402
-from microdot import Microdot  # noqa: E402
 
 ACTUAL = ("timestamp", "energy_delivered_tariff1", "energy_delivered_tariff2", "energy_returned_tariff1",
           "energy_returned_tariff2", "power_delivered", "power_returned", "voltage_l1", "voltage_l2",
@@ -24,6 +25,11 @@ ACTUAL = ("timestamp", "energy_delivered_tariff1", "energy_delivered_tariff2", "
 p = P1Parser()
 with open(sys.argv[3], "rb") as f:
     p.feed(f.read())
+gc.collect()
+BASELINE = gc.mem_alloc()  # runtime + asyncio + parser with its telegram: what both servers share
+
+from microdot import Microdot  # noqa: E402
+
 app = Microdot()
 
 
@@ -50,7 +56,7 @@ async def actual(request):
 @app.route("/heap")
 async def heap(request):
     gc.collect()
-    return {"usedheap": gc.mem_alloc()}
+    return {"usedheap": gc.mem_alloc(), "baseline": BASELINE}
 
 
 gc.collect()
