@@ -52,3 +52,48 @@ print("telegram_bytes=%d" % len(tele))
 print("parser_us_per_telegram=%.1f" % (dt / N))
 print("parser_us_per_telegram_128B_chunks=%.1f" % (dt_chunks / (N // 4)))
 print("parser_bytes_allocated_per_telegram=%.2f" % ((a1 - a0) / N))
+
+# JSON rendering of /api/v1/sm/actual and /api/v1/sm/fields, as the HTTP server does it
+sys.path.insert(0, root)
+from dsmr.jsonw import JsonWriter  # noqa: E402
+from firmware.api_sm import SmartMeterApi  # noqa: E402
+
+
+class _Reader:
+    parser = p
+
+
+class _Req:
+    extra = b""
+    ctype = b""
+
+
+api = SmartMeterApi(_Reader())
+w = JsonWriter(4096 + 512, 512)
+req = _Req()
+for _ in range(10):
+    w.reset()
+    api.actual(req, w)
+gc.collect()
+gc.disable()
+a0 = gc.mem_alloc()
+t0 = time.ticks_us()
+for _ in range(N // 4):
+    w.reset()
+    api.actual(req, w)
+dt = time.ticks_diff(time.ticks_us(), t0)
+a1 = gc.mem_alloc()
+gc.enable()
+print("render_actual_bytes=%d" % w.length())
+print("render_actual_us=%.1f" % (dt / (N // 4)))
+print("render_actual_bytes_allocated_per_render=%.2f" % ((a1 - a0) / (N // 4)))
+gc.collect()
+gc.disable()
+a0 = gc.mem_alloc()
+for _ in range(100):
+    w.reset()
+    api.fields(req, w)
+a1 = gc.mem_alloc()
+gc.enable()
+print("render_fields_bytes=%d" % w.length())
+print("render_fields_bytes_allocated_per_render=%.2f" % ((a1 - a0) / 100))
