@@ -21,6 +21,14 @@ def micropython_bin():
 MICROPYTHON = micropython_bin()
 
 
+def case_names(module):
+    """The case_* functions of tests/<module>.py, read from its source (no import)."""
+    import re
+
+    with open(os.path.join(TESTS, module + ".py")) as f:
+        return sorted(re.findall(r"^def (case_\w+)\(", f.read(), re.M))
+
+
 def run_mp_cases(module):
     """Runs tests/<module>.py's cases under MicroPython: {name: None or error}."""
     assert MICROPYTHON, "the micropython binary is missing: run `make venv`"

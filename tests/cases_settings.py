@@ -1,0 +1,125 @@
+"""Settings cases, run under the MicroPython unix port (tests/test_settings.py)."""
+
+import json
+import os
+import sys
+
+_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
+for p in (_ROOT + "/lib", _ROOT):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from firmware import settings  # noqa: E402
+
+_DIR = "/tmp/dsmr-settings-cases-%d" % os.getpid() if hasattr(os, "getpid") else "/tmp/dsmr-settings-cases"
+
+
+class FakePlatform:
+    DEFAULTS = {"http_port": 8080}
+
+    def __init__(self, env=None):
+        self._env = env or {}
+
+    def env(self, name):
+        return self._env.get(name)
+
+    def data_path(self, filename):
+        return _DIR + "/" + filename
+
+
+def fresh(content=None, env=None):
+    try:
+        os.mkdir(_DIR)
+    except OSError:
+        pass
+    for f in ("settings.json", "settings.json.tmp"):
+        try:
+            os.remove(_DIR + "/" + f)
+        except OSError:
+            pass
+    if content is not None:
+        with open(_DIR + "/settings.json", "w") as f:
+            f.write(content)
+    return settings.Settings(FakePlatform(env))
+
+
+def saved_file():
+    with open(_DIR + "/settings.json") as f:
+        return json.load(f)
+
+
+def case_no_file_means_defaults():
+    s = fresh()
+    assert s["hostname"] == "dsmr-api"
+    assert s["http_port"] == 8080  # the platform's default
+    assert s["p1_require_crc"] is False
+
+
+def case_corrupt_file_means_defaults():
+    for junk in ("{not json", "[1, 2]", "\x00\xff", ""):
+        s = fresh(junk)
+        assert s["hostname"] == "dsmr-api", junk
+
+
+def case_bad_values_in_the_file_are_dropped_one_by_one():
+    s = fresh('{"hostname": "meterkast", "http_port": "x", "bogus": 1, "http_timeout": 99999}')
+    assert s["hostname"] == "meterkast"
+    assert s["http_port"] == 8080
+    assert s["http_timeout"] == 5
+
+
+def case_update_validates_saves_and_says_what_needs_a_restart():
+    s = fresh()
+    restart = s.update({"hostname": "p1", "http_timeout": "9", "p1_require_crc": True})
+    assert restart == ["hostname"]
+    assert s["http_timeout"] == 9 and s["p1_require_crc"] is True  # live
+    assert s["hostname"] == "dsmr-api"  # after a restart
+    assert saved_file() == {"hostname": "p1", "http_timeout": 9, "p1_require_crc": True}
+    assert settings.Settings(FakePlatform())["hostname"] == "p1"
+    try:
+        os.stat(_DIR + "/settings.json.tmp")
+        assert False, "temporary file left behind"
+    except OSError:
+        pass
+
+
+def case_invalid_updates_change_nothing():
+    s = fresh('{"hostname": "keep"}')
+    for bad, msg in (
+        ({"nope": 1}, "unknown setting: nope"),
+        ({"http_port": 0}, "http_port must be 1..65535"),
+        ({"http_port": "eighty"}, "http_port must be a whole number"),
+        ({"http_port": True}, "http_port must be a whole number"),
+        ({"hostname": ""}, "hostname must be 1..32 characters"),
+        ({"hostname": 5}, "hostname must be a string"),
+        ({"p1_format": "9N2"}, "p1_format must be one of 8N1,7E1"),
+        ({"p1_require_crc": "maybe"}, "p1_require_crc must be true or false"),
+        ({"http_timeout": 7, "http_port": -1}, "http_port must be 1..65535"),
+    ):
+        try:
+            s.update(bad)
+            assert False, bad
+        except ValueError as e:
+            assert e.args[0] == msg, (e.args[0], msg)
+    assert saved_file() == {"hostname": "keep"}
+    assert s["http_timeout"] == 5
+
+
+def case_environment_overrides_are_not_saved():
+    s = fresh(env={"DSMR_HTTP_TIMEOUT": "3", "DSMR_HOSTNAME": ""})
+    assert s["http_timeout"] == 3
+    assert s["hostname"] == "dsmr-api"  # invalid override ignored
+    s.update({"sim_speed": 60})
+    assert saved_file() == {"sim_speed": 60}
+
+
+def case_a_half_done_fat_style_write_is_recovered():
+    s = fresh('{"hostname": "old"}')
+    os.rename(_DIR + "/settings.json", _DIR + "/settings.json.tmp")  # cut between remove and rename
+    s = settings.Settings(FakePlatform())
+    assert s["hostname"] == "old"
+
+
+def all_cases():
+    return sorted(k for k in globals() if k.startswith("case_"))
