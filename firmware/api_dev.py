@@ -1,20 +1,21 @@
-"""The device endpoint /api/v1/dev/info: what the dongle is and how it is doing.
+"""The device endpoints /api/v1/dev/info and /api/v1/dev/time.
 
-DSMRloggerAPI's shape and names where it has them (`{"devinfo":[{"name":
-.., "value": ..}, ...]}`: fwversion, hostname, freeheap, uptime,
-telegramcount, telegramerrors), plus the counters this firmware keeps: CRC
-and framing errors, seconds since the last good telegram, the P1 source, and
-the HTTP server's requests, errors, dropped and timed-out connections.
-`freeheap`/`usedheap` are measured after a garbage collection.
+DSMRloggerAPI's shapes and names where it has them (`{"devinfo":[{"name":
+.., "value": ..}, ...]}`), plus what this firmware knows besides: heap,
+telegram and error counters, the P1 source, the HTTP server's counters.
+/api/v1/dev/settings is api_settings.py.
 """
 
 import gc
 import sys
 import time
 
+from dsmr import timestamp
+
 from . import platform
 
 _T0 = time.ticks_ms()
+_2023 = 1672531200  # a clock before this has not been set
 
 
 class DeviceApi:
@@ -25,7 +26,9 @@ class DeviceApi:
         w.raw(b'\n {"name": "' if first else b',\n {"name": "')
         w.raw(name)
         w.raw(b'", "value": ')
-        if isinstance(value, int):
+        if isinstance(value, bool):
+            w.raw(b"true" if value else b"false")
+        elif isinstance(value, int):
             w.integer(value)
         else:
             w.string(value.encode() if isinstance(value, str) else value)
@@ -35,21 +38,38 @@ class DeviceApi:
             w.raw(b'"')
         w.raw(b"}")
 
+    def _pairs(self, w, key, items):
+        w.raw(b'{"')
+        w.raw(key)
+        w.raw(b'":[')
+        first = True
+        for name, value, unit in items:
+            self._pair(w, first, name, value, unit)
+            first = False
+        w.raw(b"\n]}\n")
+        return 200
+
     def info(self, req, w):
         app = self.app
         r = app.reader
         p = r.parser
         h = app.http
+        net = platform.network_info()
         gc.collect()
         v = sys.implementation.version
-        items = (
+        return self._pairs(w, b"devinfo", (
             (b"fwversion", app.VERSION, None),
             (b"micropython", "%d.%d.%d" % (v[0], v[1], v[2]), None),
             (b"platform", platform.NAME, None),
             (b"hostname", app.settings["hostname"], None),
+            (b"ipaddress", net[0], None),
+            (b"macaddress", net[1], None),
+            (b"ssid", net[2], None),
+            (b"wifirssi", net[3], b"dBm"),
             (b"freeheap", gc.mem_free(), b"bytes"),
+            (b"maxfreeblock", largest_free_block(), b"bytes"),
             (b"usedheap", gc.mem_alloc(), b"bytes"),
-            (b"uptime", time.ticks_diff(time.ticks_ms(), _T0) // 1000, b"s"),
+            (b"uptime", uptime(), b"s"),
             (b"p1source", app.settings["p1"], None),
             (b"p1connected", int(r.connected), None),
             (b"telegramcount", p.telegrams, None),
@@ -63,11 +83,45 @@ class DeviceApi:
             (b"httperrors", h.responder.errors, None),
             (b"httpdropped", h.evicted, None),
             (b"httptimeouts", h.timeouts, None),
-        )
-        w.raw(b'{"devinfo":[')
-        first = True
-        for name, value, unit in items:
-            self._pair(w, first, name, value, unit)
-            first = False
-        w.raw(b"\n]}\n")
-        return 200
+        ))
+
+    def time(self, req, w):
+        t, source = now(self.app.reader)
+        y, mo, d, hh, mm, ss, _, summer = timestamp.local(t)
+        return self._pairs(w, b"devtime", (
+            (b"time", "%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, hh, mm, ss), None),
+            (b"timezone", "CEST" if summer else "CET", None),
+            (b"epoch", t, b"s"),
+            (b"source", source, None),
+            (b"uptime", uptime(), b"s"),
+        ))
+
+def uptime():
+    return time.ticks_diff(time.ticks_ms(), _T0) // 1000
+
+
+def now(reader):
+    """(Unix time, source): the clock once it is set (NTP), else the meter's last timestamp."""
+    t = platform.unix_time()
+    if t >= _2023:
+        return int(t), "clock"
+    p = reader.parser
+    if p.telegrams and p.idx[18]:  # timestamp: field 3, 6 slots each
+        ts = timestamp.parse(bytes(p.buf[p.idx[18] : p.idx[19]]))
+        if ts is not None:
+            return ts + max(0, reader.seconds_since_telegram()), "meter"
+    return int(t), "unset"
+
+
+def largest_free_block():
+    """The largest heap block that can be allocated now (a search by trial)."""
+    lo, hi = 0, gc.mem_free()
+    while hi - lo > 64:
+        mid = (lo + hi) // 2
+        try:
+            b = bytearray(mid)
+            del b
+            lo = mid
+        except MemoryError:
+            hi = mid
+    return lo

@@ -37,6 +37,16 @@ class Request:
         self.extra = b""
 
 
+def header(req, name):
+    """The value of header `name` (lower-case bytes) as bytes, or None (allocates)."""
+    h = bytes(req.headers)
+    for line in h.split(b"\r\n"):
+        k, sep, v = line.partition(b":")
+        if sep and k.strip().lower() == name:
+            return v.strip()
+    return None
+
+
 def _fail(req, msg):
     req.error = msg
     return 400

@@ -4,7 +4,7 @@ Exact paths first; then prefixes whose handler gets the rest of the path
 (only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or None.
 """
 
-from . import api_dev, api_sm
+from . import api_dev, api_settings, api_sm
 
 _GET = (b"GET",)
 
@@ -24,6 +24,7 @@ class Router:
     def __init__(self, app):
         sm = api_sm.SmartMeterApi(app.reader)
         dev = api_dev.DeviceApi(app)
+        st = api_settings.SettingsApi(app)
         self.exact = {
             b"/": Route(sm.index),
             b"/api/v1/sm/info": Route(sm.info),
@@ -32,6 +33,8 @@ class Router:
             b"/api/v1/sm/fields": Route(sm.fields),
             b"/api/v1/sm/telegram": Route(sm.telegram),
             b"/api/v1/dev/info": Route(dev.info),
+            b"/api/v1/dev/time": Route(dev.time),
+            b"/api/v1/dev/settings": Route(st.settings, (b"GET", b"POST", b"PUT")),
         }
         self.prefixes = ((b"/api/v1/sm/fields/", Route(sm.field)),)
 

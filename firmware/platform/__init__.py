@@ -8,7 +8,8 @@ Both export the same names; nothing outside this package touches `machine`,
   unix_time()             seconds since 1970 (the ESP32 counts from 2000)
   open_uart(settings)     the P1 UART as a pollable stream (dongle)
   open_serial(path, baud) a serial device or pty as a pollable stream (host)
-  heap()                  (free, largest free block) in bytes
+  network_info()          (ip, mac, ssid, rssi) of the Wi-Fi link
+  restart()               reboot (the dongle) or exit (a PC)
 """
 
 import sys

@@ -4,7 +4,6 @@ P1 comes from the simulator, TCP or a serial device/pty; settings live in
 DSMR_DATA_DIR (default: data/ in the repo, ignored by git).
 """
 
-import gc
 import os
 import time
 
@@ -62,6 +61,10 @@ def open_uart(settings):
     raise OSError("no UART on the unix port: set DSMR_P1 to sim, tcp:HOST:PORT or a device path")
 
 
-def heap():
-    gc.collect()
-    return gc.mem_free(), gc.mem_free()
+def network_info():
+    """(ip, mac, ssid, rssi) of the network link; the host's is not ours to report."""
+    return "127.0.0.1", "", "", 0
+
+
+def restart():
+    raise SystemExit("restart requested: start the firmware again")

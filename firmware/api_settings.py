@@ -1,0 +1,123 @@
+"""The settings endpoint /api/v1/dev/settings.
+
+GET lists every setting with its type, limits and whether a change needs a
+restart; secrets (passwords) are never shown, only whether they are set.
+POST or PUT takes `{"name": .., "value": ..}` as DSMRloggerAPI clients send
+it, or an object of several `{"hostname": "p1", "http_timeout": 9}`;
+everything is validated first (400 saying what is wrong, nothing saved),
+then saved at once; the answer lists what needs a restart. Once
+`admin_password` is set, writes need it (HTTP Basic with any user name, or
+`Authorization: Bearer <password>`), else 401; reads stay open so existing
+clients keep working.
+"""
+
+import json
+
+from . import settings
+from .http_request import header
+
+
+class SettingsApi:
+    def __init__(self, app):
+        self.app = app
+
+    def settings(self, req, w):
+        s = self.app.settings
+        if req.method != b"GET":
+            return self._change(req, w, s)
+        w.raw(b'{"settings":[')
+        first = True
+        for name, kind, _, lo, hi, flags in settings.rows():
+            w.raw(b'\n {"name": "' if first else b',\n {"name": "')
+            first = False
+            w.raw(name.encode())
+            w.raw(b'", "value": ')
+            v = s[name]
+            if "S" in flags:
+                w.raw(b'""')
+            elif kind == "b":
+                w.raw(b"true" if v else b"false")
+            elif kind == "i":
+                w.integer(v)
+            else:
+                w.string(v.encode())
+            w.raw(b', "type": "')
+            w.raw(kind.encode())
+            w.raw(b'"')
+            if kind == "c":
+                w.raw(b', "choices": ["')
+                w.raw(lo.replace(",", '", "').encode())
+                w.raw(b'"]')
+            elif kind in "is":
+                w.raw(b', "min": ' if kind == "i" else b', "minlen": ')
+                w.raw(lo.encode())
+                w.raw(b', "max": ' if kind == "i" else b', "maxlen": ')
+                w.raw(hi.encode())
+            if "S" in flags:
+                w.raw(b', "secret": true, "set": ')
+                w.raw(b"true" if s[name] else b"false")
+            w.raw(b', "restart": ')
+            w.raw(b"true}" if "R" in flags else b"false}")
+        w.raw(b"\n]}\n")
+        return 200
+
+    def _change(self, req, w, s):
+        if not authorized(req, s["admin_password"]):
+            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
+            return _error(w, 401, "admin password required")
+        try:
+            doc = json.loads(bytes(req.body or b""))
+        except ValueError:
+            return _error(w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
+        if not isinstance(doc, dict) or not doc:
+            return _error(w, 400, "the body must be a JSON object")
+        if "name" in doc and "value" in doc and len(doc) == 2:
+            doc = {doc["name"]: doc["value"]}
+        try:
+            restart = s.update(doc)
+        except ValueError as e:
+            return _error(w, 400, e.args[0])
+        except OSError as e:
+            return _error(w, 500, "could not save the settings: %r" % e)
+        w.raw(b'{"saved": ')
+        w.raw(json.dumps(sorted(doc)).encode())
+        w.raw(b', "restart": ')
+        w.raw(json.dumps(restart).encode())
+        w.raw(b"}\n")
+        return 200
+
+
+def _error(w, status, msg):
+    w.raw(b'{"error": ')
+    w.string(msg.encode())
+    w.raw(b"}\n")
+    return status
+
+
+def authorized(req, password):
+    """True when no admin password is set, or the request carries it."""
+    if not password:
+        return True
+    got = header(req, b"authorization")
+    if got is None:
+        return False
+    kind, _, cred = got.partition(b" ")
+    kind = kind.lower()
+    if kind == b"basic":
+        import binascii
+
+        try:
+            cred = binascii.a2b_base64(cred).partition(b":")[2]
+        except ValueError:
+            return False
+    elif kind != b"bearer":
+        return False
+    return _same(cred, password.encode())
+
+
+def _same(a, b):
+    """Compares in time that does not depend on where they differ."""
+    diff = len(a) ^ len(b)
+    for i in range(len(b)):
+        diff |= (a[i] if i < len(a) else 0) ^ b[i]
+    return diff == 0
