@@ -83,6 +83,9 @@ class DeviceApi:
             (b"httperrors", h.responder.errors, None),
             (b"httpdropped", h.evicted, None),
             (b"httptimeouts", h.timeouts, None),
+            (b"wifimode", app.wifi.mode if app.wifi else "none", None),
+            (b"wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
+            (b"watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
         ))
 
     def time(self, req, w):

@@ -24,6 +24,8 @@ class App:
 
         s = settings
         self.settings = settings
+        self.wifi = None  # set in run() on the dongle
+        self.watchdog = None
         self.reader = P1Reader(settings, bufs)
         self.http = HttpServer(
             s["http_port"],
@@ -36,6 +38,13 @@ class App:
         gc.collect()
 
     async def run(self):
+        from .watchdog import Watchdog
+
+        if platform.NAME == "esp32":
+            from .wifi import WiFi
+
+            self.wifi = WiFi(self.settings)
+            self.wifi.start()  # the hostname first, so mDNS answers it
         self.http.listen()
         log.info(
             "dsmr-api %s on %s (MicroPython %s): http://%s:%d/ , P1 from %s"
@@ -49,6 +58,10 @@ class App:
             )
         )
         asyncio.create_task(self.reader.run())
+        if self.wifi is not None:
+            asyncio.create_task(self.wifi.run())
+        self.watchdog = Watchdog(self.reader, self.settings["wdt_timeout"], platform)
+        asyncio.create_task(self.watchdog.run())
         await self.http.serve()
 
 

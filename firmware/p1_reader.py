@@ -28,6 +28,7 @@ class P1Reader:
         self.connected = False
         self.bytes_read = 0
         self.last_telegram_ms = None
+        self.last_bytes_ms = None
         self._errors_logged = 0
 
     def seconds_since_telegram(self):
@@ -71,6 +72,7 @@ class P1Reader:
             if n == 0:
                 return
             self.bytes_read += n
+            self.last_bytes_ms = time.ticks_ms()
             errs = p.crc_errors + p.framing_errors + p.oversize
             if p.feed(buf, n):
                 self.last_telegram_ms = time.ticks_ms()

@@ -17,9 +17,10 @@ from . import platform
 class StreamSource:
     """Anything asyncio can poll: a socket, a UART, a tty."""
 
-    def __init__(self, stream, obj=None):
+    def __init__(self, stream, obj=None, close=None):
         self.stream = stream
         self._obj = obj
+        self._close = close
 
     async def readinto(self, buf):
         return await self.stream.readinto(buf)
@@ -31,7 +32,10 @@ class StreamSource:
             pass
         if self._obj is not None:
             try:
-                self._obj.close()
+                if self._close is not None:
+                    self._close(self._obj)
+                else:
+                    self._obj.close()
             except Exception:
                 pass
 
@@ -48,7 +52,7 @@ async def open_source(spec, settings):
         return StreamSource(reader)
     if spec == "uart":
         uart = platform.open_uart(settings)
-        return StreamSource(asyncio.StreamReader(uart), uart)
+        return StreamSource(asyncio.StreamReader(uart), uart, platform.close_uart)
     if spec.startswith("/"):
         f = platform.open_serial(spec, settings["p1_baud"])
         return StreamSource(asyncio.StreamReader(f), f)

@@ -4,7 +4,7 @@ Exact paths first; then prefixes whose handler gets the rest of the path
 (only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or None.
 """
 
-from . import api_dev, api_settings, api_sm
+from . import api_dev, api_settings, api_setup, api_sm
 
 _GET = (b"GET",)
 
@@ -25,8 +25,11 @@ class Router:
         sm = api_sm.SmartMeterApi(app.reader)
         dev = api_dev.DeviceApi(app)
         st = api_settings.SettingsApi(app)
+        setup = api_setup.SetupApi(app, sm.index)
         self.exact = {
-            b"/": Route(sm.index),
+            b"/": Route(setup.index),
+            b"/setup": Route(setup.page),
+            b"/api/v1/dev/setup": Route(setup.save, (b"POST",)),
             b"/api/v1/sm/info": Route(sm.info),
             b"/api/v1/sm/actual": Route(sm.actual),
             b"/api/v0/sm/actual": Route(sm.actual_v0),

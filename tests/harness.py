@@ -89,9 +89,10 @@ class TcpMeter:
 
 
 class Firmware:
-    def __init__(self, tmp_path, p1, heap=HEAP, root=ROOT, **settings):
+    def __init__(self, tmp_path, p1, heap=HEAP, root=ROOT, env=None, **settings):
         self.port = free_port()
         self.log_path = os.path.join(str(tmp_path), "firmware.log")
+        extra = env or {}
         env = dict(os.environ)
         env.update(
             {
@@ -102,6 +103,7 @@ class Firmware:
         )
         for k, v in settings.items():
             env["DSMR_" + k.upper()] = str(v)
+        env.update(extra)
         self._log = open(self.log_path, "w")
         cmd = [MICROPYTHON] + (["-X", "heapsize=" + heap] if heap else []) + ["main.py"]
         self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
@@ -122,6 +124,10 @@ class Firmware:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def exited(self, timeout=10):
+        """Waits for the process to end by itself; its exit code."""
+        return self.proc.wait(timeout)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -7,14 +7,27 @@ Both export the same names; nothing outside this package touches `machine`,
   data_path(filename)     where settings and data files live
   unix_time()             seconds since 1970 (the ESP32 counts from 2000)
   open_uart(settings)     the P1 UART as a pollable stream (dongle)
+  close_uart(uart)        stop reading it, release the data-request pin
   open_serial(path, baud) a serial device or pty as a pollable stream (host)
   network_info()          (ip, mac, ssid, rssi) of the Wi-Fi link
+  watchdog(timeout_ms)    a hardware watchdog (None on a PC)
   restart()               reboot (the dongle) or exit (a PC)
+
+DSMR_PLATFORM=esp32 runs the dongle's layer on a PC, against the fakes of
+`machine` and `network` in tests/fakes.
 """
 
 import sys
 
-if sys.platform == "esp32":
+
+def _forced():
+    import os
+
+    getenv = getattr(os, "getenv", None)
+    return getenv is not None and getenv("DSMR_PLATFORM") == "esp32"
+
+
+if sys.platform == "esp32" or _forced():
     from .esp32 import *  # noqa: F401,F403
 else:
     from .unix import *  # noqa: F401,F403

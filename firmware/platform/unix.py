@@ -61,6 +61,14 @@ def open_uart(settings):
     raise OSError("no UART on the unix port: set DSMR_P1 to sim, tcp:HOST:PORT or a device path")
 
 
+def close_uart(uart):
+    pass
+
+
+def watchdog(timeout_ms):
+    return None
+
+
 def network_info():
     """(ip, mac, ssid, rssi) of the network link; the host's is not ours to report."""
     return "127.0.0.1", "", "", 0

@@ -1,0 +1,113 @@
+"""Platform layer for the dongle: an ESP32 running stock MicroPython (ESP32_GENERIC 1.23+).
+
+- P1 on UART1 or UART2 (never UART0: the REPL), RX inverted in the UART
+  itself (the P1 data line is an inverted open collector: pull it up), a
+  2 KB receive buffer, timeout=0 so a read never blocks the event loop.
+  115200 8N1 (DSMR 4/5) or 9600 7E1 (DSMR 2.2/3) by setting.
+- The optional data-request pin is driven high while reading and released
+  to high impedance afterwards; it is never driven low.
+- The clock counts from 2000 on the ESP32; unix_time() gives 1970 seconds.
+- Files live in /data (the working directory is / at boot).
+
+On a PC this module runs against fakes of `machine` and `network`
+(tests/fakes) with DSMR_PLATFORM=esp32; there `env()` still reads the
+environment, which the dongle has none of.
+"""
+
+import os
+import time
+
+NAME = "esp32"
+DEFAULTS = {"http_port": 80, "p1": "uart"}
+
+_EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0  # 2000-01-01 in Unix time
+_request_pin = None
+
+
+def env(name):
+    getenv = getattr(os, "getenv", None)
+    return getenv(name) if getenv else None
+
+
+def data_path(filename):
+    d = env("DSMR_DATA_DIR") or "data"
+    try:
+        os.mkdir(d)
+    except OSError:
+        pass
+    return d + "/" + filename
+
+
+def unix_time():
+    return time.time() + _EPOCH
+
+
+def open_uart(settings):
+    """The P1 UART, configured from the settings; asyncio polls it."""
+    global _request_pin
+    from machine import UART, Pin
+
+    if settings["p1_request_pin"] >= 0:
+        _request_pin = Pin(settings["p1_request_pin"], Pin.OUT, value=1)
+    seven = settings["p1_format"] == "7E1"
+    return UART(
+        settings["p1_uart"],
+        baudrate=settings["p1_baud"],
+        bits=7 if seven else 8,
+        parity=0 if seven else None,
+        stop=1,
+        rx=settings["p1_rx_pin"],
+        invert=UART.INV_RX,
+        rxbuf=2048,
+        timeout=0,
+    )
+
+
+def close_uart(uart):
+    """Stops reading: the UART off, the request pin released (high impedance)."""
+    global _request_pin
+    try:
+        uart.deinit()
+    except (AttributeError, OSError):
+        pass
+    if _request_pin is not None:
+        from machine import Pin
+
+        _request_pin.init(Pin.IN)
+        _request_pin = None
+
+
+def open_serial(path, baud):
+    raise OSError("no serial devices on the dongle: set p1 to uart")
+
+
+def network_info():
+    """(ip, mac, ssid, rssi) of the station link, or of the setup access point."""
+    import binascii
+
+    import network
+
+    sta = network.WLAN(network.STA_IF)
+    mac = binascii.hexlify(sta.config("mac"), ":").decode()
+    if sta.isconnected():
+        try:
+            rssi = sta.status("rssi")
+        except (OSError, ValueError):
+            rssi = 0
+        return sta.ifconfig()[0], mac, sta.config("essid"), rssi
+    ap = network.WLAN(network.AP_IF)
+    if ap.active():
+        return ap.ifconfig()[0], mac, ap.config("essid"), 0
+    return "", mac, "", 0
+
+
+def watchdog(timeout_ms):
+    from machine import WDT
+
+    return WDT(timeout=timeout_ms)
+
+
+def restart():
+    import machine
+
+    machine.reset()

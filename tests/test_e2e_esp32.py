@@ -1,0 +1,180 @@
+"""The dongle's platform layer (firmware/platform/esp32.py, wifi.py, watchdog.py) on the
+unix port, with fakes only at the hardware boundary (tests/fakes: machine, network).
+
+The fakes record what the firmware does to the hardware in a log this test reads;
+the P1 UART is a TCP connection to the test's meter."""
+
+import json
+import os
+import time
+
+import pytest
+
+from harness import Firmware, TcpMeter, wait_for
+
+FAKES = os.path.join(os.path.dirname(__file__), "fakes")
+FIX = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
+        return f.read()
+
+
+class Dongle:
+    def __init__(self, tmp_path, meter, settings=None, wifi="ok", **kw):
+        self.log_path = str(tmp_path / "hardware.log")
+        if settings is not None:
+            (tmp_path / "settings.json").write_text(json.dumps(settings))
+        env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": FAKES + ":.frozen", "FAKE_LOG": self.log_path,
+               "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": wifi}
+        self.fw = Firmware(tmp_path, "uart", env=env, **kw)
+
+    def events(self, kind=None):
+        try:
+            with open(self.log_path) as f:
+                ev = [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+        return [e for e in ev if kind is None or e["event"] == kind]
+
+
+@pytest.fixture
+def meter():
+    m = TcpMeter()
+    yield m
+    m.close()
+
+
+def test_p1_uart_is_a_non_repl_uart_inverted_and_non_blocking(tmp_path, meter):
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "home"})
+    try:
+        meter.wait_client()
+        (uart,) = d.events("uart")
+        assert uart["id"] in (1, 2)
+        assert uart["invert"] == 4  # UART.INV_RX
+        assert uart["timeout"] == 0 and uart["rxbuf"] >= 2048
+        assert (uart["baudrate"], uart["bits"], uart["parity"], uart["stop"]) == (115200, 8, None, 1)
+        assert uart["rx"] not in (0, 2, 5, 12, 15)  # not a strapping pin
+        t = fixture("dsmr50_spec")
+        meter.send(t)
+        wait_for(lambda: d.fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram over the UART")
+    finally:
+        d.fw.stop()
+
+
+def test_dsmr22_meters_get_9600_7e1_and_the_request_pin_is_never_driven_low(tmp_path, meter):
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_baud": 9600, "p1_format": "7E1", "p1_request_pin": 4})
+    try:
+        meter.wait_client()
+        (uart,) = d.events("uart")
+        assert (uart["baudrate"], uart["bits"], uart["parity"]) == (9600, 7, 0)
+        pins = d.events("pin")
+        assert pins[0] == {"event": "pin", "pin": 4, "mode": 3, "value": 1, "ms": pins[0]["ms"]}
+        meter.drop_client()  # the source is lost: the pin is released, not pulled low
+        wait_for(lambda: len(d.events("pin")) >= 2, 10, "the request pin released")
+        assert d.events("pin")[1]["mode"] == 1 and all(p["value"] != 0 for p in d.events("pin"))
+    finally:
+        d.fw.stop()
+
+
+def test_hostname_is_set_before_the_station_is_activated(tmp_path, meter):
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "wifi_password": "pw", "hostname": "meterkast"})
+    try:
+        wait_for(lambda: d.events("connect"), 10, "a connect")
+        ev = [e for e in d.events() if e["event"] in ("hostname", "active", "connect")]
+        assert ev[0] == {"event": "hostname", "name": "meterkast", "ms": ev[0]["ms"]}
+        assert ev[1]["event"] == "active" and ev[1]["iface"] == 0 and ev[1]["on"] is True
+        assert ev[2]["event"] == "connect" and ev[2]["ssid"] == "home"
+        info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
+        wait_for(lambda: "joined home" in d.fw.log(), 10, "joined")
+        info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
+        assert info["ipaddress"] == "192.168.1.50" and info["macaddress"] == "24:0a:c4:12:ab:cd"
+        assert info["wifimode"] == "station" and info["hostname"] == "meterkast"
+        assert not d.events("config")  # no setup access point
+    finally:
+        d.fw.stop()
+
+
+def test_no_network_saved_opens_the_setup_access_point(tmp_path, meter):
+    d = Dongle(tmp_path, meter)
+    try:
+        wait_for(lambda: d.events("config"), 10, "the access point")
+        (ap,) = d.events("config")
+        assert ap["iface"] == 1 and ap["essid"] == "dsmr-api-ABCD" and ap["authmode"] == 0
+        r = d.fw.get("/")
+        assert r.status == 200 and b"name=ssid" in r.body and b"/api/v1/dev/setup" in r.body
+    finally:
+        d.fw.stop()
+
+
+def test_ap_fallback_after_the_timeout_and_the_setup_form_saves_and_restarts(tmp_path, meter):
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5}, wifi="fail")
+    try:
+        t0 = time.monotonic()
+        wait_for(lambda: d.events("config"), 20, "the fallback access point")
+        assert time.monotonic() - t0 >= 4  # only after the station had its time
+        assert d.events("connect")[0]["ssid"] == "gone"
+        body = b"ssid=My+Home%21&password=s%C3%A9cret&hostname=p1meter"
+        r = d.fw.get("/api/v1/dev/setup", method="POST", body=body,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 200 and b"p1meter.local" in r.body
+        saved = json.loads((tmp_path / "settings.json").read_text())
+        assert saved["wifi_ssid"] == "My Home!" and saved["wifi_password"] == "s\u00e9cret"
+        assert saved["hostname"] == "p1meter"
+        d.fw.exited(10)
+        assert d.events("reset")
+    finally:
+        d.fw.stop()
+
+
+def test_setup_rejects_what_is_invalid(tmp_path, meter):
+    d = Dongle(tmp_path, meter)
+    try:
+        r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"password=x")
+        assert r.status == 400 and r.json() == {"error": "ssid is required"}
+        r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"ssid=" + b"x" * 40)
+        assert r.status == 400 and "wifi_ssid" in r.json()["error"]
+        assert not d.events("reset")
+    finally:
+        d.fw.stop()
+
+
+def test_watchdog_is_fed_while_telegrams_arrive_and_starves_when_they_stop(tmp_path, meter):
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2})
+    try:
+        meter.wait_client()
+        (init,) = d.events("wdt_init")
+        assert init["timeout"] == 2000
+        t = fixture("dsmr42")
+        for _ in range(6):
+            meter.send(t)
+            time.sleep(0.5)
+        fed = len(d.events("wdt_feed"))
+        assert fed >= 4
+        garbage = bytes(range(32, 127)) * 4
+        end = time.monotonic() + 4
+        while time.monotonic() < end:  # bytes keep coming, no good telegram
+            meter.send(garbage.replace(b"/", b"x"))
+            time.sleep(0.1)
+        feeds = d.events("wdt_feed")
+        last = feeds[-1]["ms"]
+        now = d.events()[-1]["ms"]
+        assert "watchdog:" in d.fw.log()
+        assert len(feeds) - fed <= 4  # at most the first ~2 s of garbage were fed
+        assert now - last >= 1000 or len(feeds) - fed <= 4
+    finally:
+        d.fw.stop()
+
+
+def test_a_silent_line_is_an_absent_meter_and_keeps_the_watchdog_fed(tmp_path, meter):
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2})
+    try:
+        meter.wait_client()
+        meter.send(fixture("dsmr42"))
+        time.sleep(4)  # then nothing: unplugged
+        feeds = d.events("wdt_feed")
+        assert feeds and feeds[-1]["ms"] > feeds[0]["ms"] + 2500
+        assert "watchdog:" not in d.fw.log()
+    finally:
+        d.fw.stop()
