@@ -15,6 +15,8 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	# MicroPython's ESP32 stubs for pyright, in a folder of their own (not the test venv)
+	$(BIN)/pip install --quiet --disable-pip-version-check --target .stubs micropython-esp32-stubs==1.29.0.post1
 	touch $@
 
 run: venv
@@ -42,4 +44,4 @@ sim: venv
 	$(BIN)/python tools/p1sim.py --port $${PORT:-2001}
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis
+	rm -rf $(VENV) .stubs build .pytest_cache .hypothesis

@@ -30,11 +30,11 @@ class App:
         self.http = HttpServer(
             s["http_port"],
             bufs,
+            Router(self),  # (handlers look at self.http only when asked)
             backlog=s["http_backlog"],
             timeout=s["http_timeout"],
             keepalive=s["http_keepalive"],
         )
-        self.http.responder.router = Router(self)
         gc.collect()
 
     async def run(self):
@@ -43,7 +43,7 @@ class App:
         if platform.NAME == "esp32":
             from .wifi import WiFi
 
-            self.wifi = WiFi(self.settings)
+            self.wifi = WiFi(self.settings)  # pyright: ignore[reportAttributeAccessIssue]
             self.wifi.start()  # the hostname first, so mDNS answers it
         self.http.listen()
         log.info(
@@ -60,7 +60,7 @@ class App:
         asyncio.create_task(self.reader.run())
         if self.wifi is not None:
             asyncio.create_task(self.wifi.run())
-        self.watchdog = Watchdog(self.reader, self.settings["wdt_timeout"], platform)
+        self.watchdog = Watchdog(self.reader, self.settings["wdt_timeout"], platform)  # pyright: ignore
         asyncio.create_task(self.watchdog.run())
         await self.http.serve()
 

@@ -27,7 +27,7 @@ class Request:
         # set by handlers for the response
         self.ctype = _JSON
         self.extra = b""  # extra response header lines, each ending in CRLF
-        self.conn = None
+        self.conn = None  # type: object
 
     def reset(self):
         self.method = b""

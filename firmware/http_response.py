@@ -34,8 +34,8 @@ _JSON = b"application/json"
 
 
 class Responder:
-    def __init__(self, bufs):
-        self.router = None  # set before serving
+    def __init__(self, bufs, router):
+        self.router = router
         self.w = JsonWriter(len(bufs.response), HEAD_ROOM, bufs.response)
         self.hw = JsonWriter(HEAD_ROOM, 0, bufs.head)
         self.requests = 0

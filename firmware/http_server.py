@@ -17,7 +17,7 @@ Requests are parsed by http_request.py and answered by http_response.py
 import asyncio
 import socket
 import time
-from asyncio import core
+from asyncio import core  # pyright: ignore  (asyncio's own internals, used by its Stream)
 
 from . import log
 from .http_request import NEED_BODY, Request, parse
@@ -38,7 +38,7 @@ _TIMEOUT_408 = (
 )
 
 
-async def _readable(sock):
+async def _readable(sock):  # pyright: ignore  (a generator-based awaitable, as asyncio's Stream.read)
     # asyncio's own primitive for "wake me when this socket is readable"
     # (what its Stream.read uses); it lets us accept only when we choose to.
     yield core._io_queue.queue_read(sock)
@@ -52,9 +52,9 @@ class Conn:
         self.buf = buf
         self.n = 0
         self.state = _READING
-        self.deadline = 0
         self.last = time.ticks_ms()
-        self.task = None
+        self.deadline = self.last
+        self.task = None  # type: asyncio.Task | None
         self.linger = False  # read what is left before closing (after an error)
         self.req = Request()
         self.req.conn = self
@@ -65,14 +65,14 @@ class Conn:
 
 
 class HttpServer:
-    def __init__(self, port, bufs, backlog=8, timeout=5, keepalive=15, host="0.0.0.0"):
+    def __init__(self, port, bufs, router, backlog=8, timeout=5, keepalive=15, host="0.0.0.0"):
         self.host = host
         self.port = port
         self.max_conn = len(bufs.requests)
         self.backlog = backlog
         self.timeout_ms = timeout * 1000
         self.keepalive_ms = keepalive * 1000
-        self.responder = Responder(bufs)
+        self.responder = Responder(bufs, router)
         self.pool = list(bufs.requests)  # one request buffer per connection
         self.conns = []
         self.listener = None
@@ -99,7 +99,7 @@ class HttpServer:
         ls = self.listener
         while True:
             try:
-                await _readable(ls)
+                await _readable(ls)  # pyright: ignore
                 if len(self.conns) >= self.max_conn and not self._evict():
                     # all busy, none idle long enough to drop: the newcomer waits
                     # in the backlog until a slot frees (or someone idles out)

@@ -85,12 +85,16 @@ def check(row, raw):
         v = _convert(kind, raw)
     except ValueError as e:
         raise ValueError("%s %s" % (name, e.args[0]))
-    if kind == "i" and not int(lo) <= v <= int(hi):
-        raise ValueError("%s must be %s..%s" % (name, lo, hi))
-    if kind == "s" and not int(lo) <= len(v) <= int(hi):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        if not int(lo) <= v <= int(hi):
+            raise ValueError("%s must be %s..%s" % (name, lo, hi))
+    elif kind == "c":
+        if v not in lo.split(","):
+            raise ValueError("%s must be one of %s" % (name, lo))
+    elif not int(lo) <= len(v) <= int(hi):
         raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
-    if kind == "c" and v not in lo.split(","):
-        raise ValueError("%s must be one of %s" % (name, lo))
     return v
 
 

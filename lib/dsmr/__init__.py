@@ -25,4 +25,4 @@ from . import fields
 from .crc16 import crc16, seal
 from .parser import P1Parser
 
-__all__ = ["P1Parser", "fields", "values", "crc16", "seal"]  # values: import it by name, it is not loaded here
+__all__ = ["P1Parser", "fields", "crc16", "seal"]  # and `values`: import it by name, it is not loaded here

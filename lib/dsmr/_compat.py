@@ -1,18 +1,18 @@
 """Lets the MicroPython-specific parts of lib/dsmr run unchanged under CPython.
 
-On MicroPython this re-exports the real `const`; the viper type names are only
-placeholders there, because the viper compiler handles them itself. Under
+On MicroPython this re-exports the real `micropython` and `const`; the viper
+type names (ptr8, ptr16, ptr32) are the viper compiler's own there. Under
 CPython `micropython.viper` becomes a no-op decorator and the pointer casts
-become identity functions, so the same loops run as plain Python (slower, but
-identical in behaviour: that is what the CPython tests check).
+become identity functions, put where MicroPython has them: among the
+builtins. So the same loops run as plain Python (slower, but identical in
+behaviour: that is what the CPython tests check).
 """
 
 try:
-    import micropython  # noqa: F401  (the decorators are looked up on it)
-    from micropython import const
-
-    ptr8 = ptr16 = ptr32 = None
+    import micropython  # noqa: F401  # pyright: ignore  (the decorators are looked up on it)
+    from micropython import const  # pyright: ignore
 except ImportError:  # CPython
+    import builtins
 
     class micropython:  # noqa: N801  (mirrors the MicroPython module name)
         @staticmethod
@@ -24,7 +24,7 @@ except ImportError:  # CPython
     def const(x):
         return x
 
-    def ptr8(x):
+    def _cast(x):
         return x
 
-    ptr16 = ptr32 = ptr8
+    builtins.ptr8 = builtins.ptr16 = builtins.ptr32 = _cast  # pyright: ignore

@@ -89,7 +89,7 @@ for _i in range(len(NAMES)):
 del _i, _expand, _pack, _parse_obis
 _sys.modules.pop(__name__.rsplit(".", 1)[0] + "._table", None)
 try:
-    del _sys.modules[__name__.rsplit(".", 1)[0]]._table
+    del _sys.modules[__name__.rsplit(".", 1)[0]]._table  # pyright: ignore
 except (KeyError, AttributeError):
     pass
 

@@ -21,7 +21,7 @@ After any event other than EV_MORE, call again to go on with the chunk.
 
 from array import array
 
-from ._compat import const, micropython, ptr8, ptr16, ptr32
+from ._compat import const, micropython
 from .crc16 import TABLE as _CRC_TABLE
 
 EV_MORE = const(0)

@@ -19,7 +19,7 @@ rendered straight out of, the telegram buffer.
 from array import array
 
 from . import fields
-from ._compat import const, micropython, ptr8, ptr16, ptr32
+from ._compat import const, micropython
 
 SLOTS = const(6)
 

@@ -15,9 +15,12 @@ Rendering rules (DSMRloggerAPI's, as the spec shows them):
   - strings are escaped (`"`, `\\`, control characters)
 """
 
+# pyright: reportArgumentType=false
+# (the stubs type viper's ptr8/ptr32 as classes; viper takes any buffer for them)
+
 from array import array
 
-from ._compat import micropython, ptr8, ptr32
+from ._compat import micropython
 
 
 @micropython.viper

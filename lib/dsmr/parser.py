@@ -8,6 +8,9 @@ always the last good telegram, byte for byte as the meter sent it.
 Nothing is allocated per telegram.
 """
 
+# pyright: reportArgumentType=false
+# (the stubs type viper's ptr8/ptr32 as classes; viper takes any buffer for them)
+
 from . import fields
 from .framer import (
     EV_DONE,
