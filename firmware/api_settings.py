@@ -13,8 +13,8 @@ clients keep working.
 
 import json
 
-from . import settings
 from .http_request import header
+from .lazy import load, unload
 
 
 class SettingsApi:
@@ -27,7 +27,9 @@ class SettingsApi:
             return self._change(req, w, s)
         w.raw(b'{"settings":[')
         first = True
-        for name, kind, _, lo, hi, flags in settings.rows():
+        rows = load("settings_table").rows()
+        unload("settings_table")
+        for name, kind, _, lo, hi, flags in rows:
             w.raw(b'\n {"name": "' if first else b',\n {"name": "')
             first = False
             w.raw(name.encode())

@@ -1,7 +1,7 @@
 """The setup page: join the dongle to a Wi-Fi network (first boot, or a moved router).
 
 While the dongle runs its setup access point, `/` shows a form for SSID,
-password and hostname; `/setup` shows it always. POST /api/v1/dev/setup
+password and hostname (routes.py); `/setup` shows it always. POST /api/v1/dev/setup
 (form fields or JSON: ssid, password, hostname) validates and saves them
 like /api/v1/dev/settings does (behind the admin password once one is set),
 answers, and restarts the dongle a moment later so it joins the network.
@@ -55,15 +55,8 @@ def form(body):
 
 
 class SetupApi:
-    def __init__(self, app, index):
+    def __init__(self, app):
         self.app = app
-        self.index_normal = index
-
-    def index(self, req, w):
-        wifi = self.app.wifi
-        if wifi is not None and wifi.mode == "setup":
-            return self.page(req, w)
-        return self.index_normal(req, w)
 
     def page(self, req, w):
         req.ctype = b"text/html; charset=utf-8"

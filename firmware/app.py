@@ -38,8 +38,6 @@ class App:
         gc.collect()
 
     async def run(self):
-        from .watchdog import Watchdog
-
         if platform.NAME == "esp32":
             from .wifi import WiFi
 
@@ -60,8 +58,11 @@ class App:
         asyncio.create_task(self.reader.run())
         if self.wifi is not None:
             asyncio.create_task(self.wifi.run())
-        self.watchdog = Watchdog(self.reader, self.settings["wdt_timeout"], platform)  # pyright: ignore
-        asyncio.create_task(self.watchdog.run())
+        if self.settings["wdt_timeout"] and platform.NAME == "esp32":
+            from .watchdog import Watchdog
+
+            self.watchdog = Watchdog(self.reader, self.settings["wdt_timeout"], platform)  # pyright: ignore
+            asyncio.create_task(self.watchdog.run())
         await self.http.serve()
 
 

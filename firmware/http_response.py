@@ -10,6 +10,8 @@ rendered twice, first only counted (for Content-Length), then sent in
 pieces. Every error is JSON `{"error": "..."}` with its status.
 """
 
+import gc
+
 from dsmr.jsonw import JsonWriter
 
 from . import log
@@ -74,6 +76,12 @@ class Responder:
         w.reset()
         try:
             status = route.handler(req, w)
+        except MemoryError:
+            gc.collect()
+            log.error("handler %s: out of memory" % req.path)
+            req.extra = b"Retry-After: 5\r\n"
+            self.error(c, 503, "out of memory: try again")
+            return
         except Exception as e:
             log.error("handler %s: %r" % (req.path, e))
             self.error(c, 500, "internal error")

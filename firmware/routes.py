@@ -1,10 +1,13 @@
 """The route table: which path is answered by which handler, with which methods.
 
 Exact paths first; then prefixes whose handler gets the rest of the path
-(only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or None.
+(only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or
+None. The smart-meter endpoints are loaded at start; the device, settings
+and setup endpoints on their first request (lazy.py).
 """
 
-from . import api_dev, api_settings, api_setup, api_sm
+from . import api_sm
+from .lazy import Lazy
 
 _GET = (b"GET",)
 
@@ -22,24 +25,31 @@ class Route:
 
 class Router:
     def __init__(self, app):
+        self.app = app
         sm = api_sm.SmartMeterApi(app.reader)
-        dev = api_dev.DeviceApi(app)
-        st = api_settings.SettingsApi(app)
-        setup = api_setup.SetupApi(app, sm.index)
+        self.sm_index = sm.index
+        self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
         self.exact = {
-            b"/": Route(setup.index),
-            b"/setup": Route(setup.page),
-            b"/api/v1/dev/setup": Route(setup.save, (b"POST",)),
+            b"/": Route(self.index),
+            b"/setup": Route(self.setup_page),
+            b"/api/v1/dev/setup": Route(Lazy(app, "api_setup", "SetupApi", "save"), (b"POST",)),
             b"/api/v1/sm/info": Route(sm.info),
             b"/api/v1/sm/actual": Route(sm.actual),
             b"/api/v0/sm/actual": Route(sm.actual_v0),
             b"/api/v1/sm/fields": Route(sm.fields),
             b"/api/v1/sm/telegram": Route(sm.telegram),
-            b"/api/v1/dev/info": Route(dev.info),
-            b"/api/v1/dev/time": Route(dev.time),
-            b"/api/v1/dev/settings": Route(st.settings, (b"GET", b"POST", b"PUT")),
+            b"/api/v1/dev/info": Route(Lazy(app, "api_dev", "DeviceApi", "info")),
+            b"/api/v1/dev/time": Route(Lazy(app, "api_dev", "DeviceApi", "time")),
+            b"/api/v1/dev/settings": Route(Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
         }
         self.prefixes = ((b"/api/v1/sm/fields/", Route(sm.field)),)
+
+    def index(self, req, w):
+        """`/`: the Wi-Fi setup form while the dongle runs its setup access point."""
+        wifi = self.app.wifi
+        if wifi is not None and wifi.mode == "setup":
+            return self.setup_page(req, w)
+        return self.sm_index(req, w)
 
     def resolve(self, path):
         r = self.exact.get(path)

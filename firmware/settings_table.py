@@ -1,0 +1,86 @@
+"""The settings table: every setting's type, default, limits and flags, and validation.
+
+Loaded by settings.py to read the settings and to check a change, and
+dropped in between (lazy.py): nothing here has to stay in the heap.
+
+Types: s string, i integer, b boolean, c one of a list. Limits are lengths
+for strings. Flags: R = takes effect after a restart, S = secret (never
+shown, only whether it is set). The platform may change defaults
+(platform.DEFAULTS).
+"""
+
+_TABLE = """\
+hostname|s|dsmr-api|1|32|R
+http_port|i|80|1|65535|R
+http_max_conn|i|4|1|16|R
+http_backlog|i|8|1|128|R
+http_timeout|i|5|1|120|
+http_keepalive|i|15|0|600|
+http_buffer|i|2048|512|16384|R
+p1|s|uart|1|64|R
+p1_baud|i|115200|300|921600|R
+p1_format|c|8N1|8N1,7E1||R
+p1_uart|i|2|1|2|R
+p1_rx_pin|i|16|0|39|R
+p1_request_pin|i|-1|-1|33|R
+p1_buffer|i|4096|256|16384|R
+p1_require_crc|b|false|||
+wifi_ssid|s||0|32|R
+wifi_password|s||0|64|RS
+wifi_timeout|i|30|5|600|R
+ntp_server|s|pool.ntp.org|0|64|
+wdt_timeout|i|120|0|3600|R
+admin_password|s||0|64|S
+sim_speed|i|1|1|86400|
+"""
+
+
+def rows():
+    """(name, type, default, lo, hi, flags) per setting, parsed from the table (allocates)."""
+    out = []
+    for line in _TABLE.split("\n"):
+        if line:
+            out.append(tuple(line.split("|")))
+    return out
+
+
+def _convert(kind, raw):
+    """A value of the setting's type from JSON or text; raises ValueError."""
+    if kind == "b":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+            return raw.lower() in ("1", "true", "yes", "on")
+        if raw in (0, 1):
+            return bool(raw)
+        raise ValueError("must be true or false")
+    if kind == "i":
+        try:
+            if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+                raise ValueError
+            return int(raw)
+        except ValueError:
+            raise ValueError("must be a whole number")
+    if not isinstance(raw, str):
+        raise ValueError("must be a string")
+    return raw
+
+
+def check(row, raw):
+    """The validated value for setting `row`, or ValueError saying what is wrong."""
+    name, kind, _, lo, hi, _ = row
+    try:
+        v = _convert(kind, raw)
+    except ValueError as e:
+        raise ValueError("%s %s" % (name, e.args[0]))
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        if not int(lo) <= v <= int(hi):
+            raise ValueError("%s must be %s..%s" % (name, lo, hi))
+    elif kind == "c":
+        if v not in lo.split(","):
+            raise ValueError("%s must be one of %s" % (name, lo))
+    elif not int(lo) <= len(v) <= int(hi):
+        raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
+    return v
