@@ -122,8 +122,7 @@ def largest_free_block():
     while hi - lo > 64:
         mid = (lo + hi) // 2
         try:
-            b = bytearray(mid)
-            del b
+            bytearray(mid)
             lo = mid
         except MemoryError:
             hi = mid

@@ -58,3 +58,13 @@ def fixture_bytes():
             return f.read()
 
     return load
+
+
+@pytest.fixture
+def meter():
+    """A TCP meter (tests/harness.py) for one test; closed after it."""
+    from harness import TcpMeter
+
+    m = TcpMeter()
+    yield m
+    m.close()

@@ -7,20 +7,13 @@ import time
 
 import pytest
 
-from harness import Firmware, TcpMeter, wait_for
+from harness import Firmware, wait_for
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 
 
 def pairs(doc, key):
     return {e["name"]: e["value"] for e in doc[key]}
-
-
-@pytest.fixture
-def meter():
-    m = TcpMeter()
-    yield m
-    m.close()
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ import json
 import os
 import time
 
-import pytest
 
-from harness import Firmware, TcpMeter, wait_for
+from harness import Firmware, wait_for
 
 FAKES = os.path.join(os.path.dirname(__file__), "fakes")
 FIX = os.path.join(os.path.dirname(__file__), "fixtures")
@@ -37,13 +36,6 @@ class Dongle:
         except FileNotFoundError:
             return []
         return [e for e in ev if kind is None or e["event"] == kind]
-
-
-@pytest.fixture
-def meter():
-    m = TcpMeter()
-    yield m
-    m.close()
 
 
 def test_p1_uart_is_a_non_repl_uart_inverted_and_non_blocking(tmp_path, meter):

@@ -24,13 +24,6 @@ def fixture(name):
 
 
 @pytest.fixture
-def meter():
-    m = TcpMeter()
-    yield m
-    m.close()
-
-
-@pytest.fixture
 def fw(meter, tmp_path):
     f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, http_timeout=1)
     meter.wait_client()
