@@ -26,6 +26,7 @@ class App:
         self.settings = settings
         self.wifi = None  # set in run() on the dongle
         self.watchdog = None
+        self.raw = None
         self.reader = P1Reader(settings, bufs)
         self.http = HttpServer(
             s["http_port"],
@@ -55,6 +56,15 @@ class App:
                 self.settings["p1"],
             )
         )
+        if self.settings["raw_port"]:
+            from .raw_stream import RawStream
+
+            self.raw = RawStream(self.settings["raw_port"], self.settings["raw_max_clients"])
+            try:
+                await self.raw.start()
+                self.reader.listeners.append(self.raw.send)
+            except OSError as e:
+                log.error("raw telegram stream on port %d: %r" % (self.settings["raw_port"], e))
         asyncio.create_task(self.reader.run())
         if self.wifi is not None:
             asyncio.create_task(self.wifi.run())

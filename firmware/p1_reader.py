@@ -29,6 +29,7 @@ class P1Reader:
         self.bytes_read = 0
         self.last_telegram_ms = None
         self.last_bytes_ms = None
+        self.listeners = []  # called with (buf, length) for each new telegram
         self._errors_logged = 0
 
     def seconds_since_telegram(self):
@@ -76,6 +77,8 @@ class P1Reader:
             errs = p.crc_errors + p.framing_errors + p.oversize
             if p.feed(buf, n):
                 self.last_telegram_ms = time.ticks_ms()
+                for listener in self.listeners:
+                    listener(p.buf, p.length)
             if p.crc_errors + p.framing_errors + p.oversize != errs:
                 self._log_errors()
 

@@ -31,6 +31,8 @@ wifi_timeout|i|30|5|600|R
 ntp_server|s|pool.ntp.org|0|64|
 wdt_timeout|i|120|0|3600|R
 admin_password|s||0|64|S
+raw_port|i|2001|0|65535|R
+raw_max_clients|i|3|1|8|R
 sim_speed|i|1|1|86400|
 """
 

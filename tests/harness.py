@@ -99,6 +99,7 @@ class Firmware:
                 "DSMR_P1": p1,
                 "DSMR_HTTP_PORT": str(self.port),
                 "DSMR_DATA_DIR": str(tmp_path),
+                "DSMR_RAW_PORT": "0",  # the raw stream is off unless a test asks for it
             }
         )
         for k, v in settings.items():

@@ -101,6 +101,10 @@ def network_info():
     return "", mac, "", 0
 
 
+def small_send_buffer(sock):
+    pass  # lwIP's send buffer is small already (TCP_SND_BUF, about 5.7 KB)
+
+
 def watchdog(timeout_ms):
     from machine import WDT
 

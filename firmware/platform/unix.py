@@ -65,6 +65,12 @@ def close_uart(uart):
     pass
 
 
+def small_send_buffer(sock):
+    """Keeps a socket's kernel send buffer small (8 KB), like lwIP's on the dongle,
+    so a client that stops reading is noticed within a few telegrams."""
+    sock.setsockopt(1, 7, 8192)  # SOL_SOCKET, SO_SNDBUF (Linux numbers)
+
+
 def watchdog(timeout_ms):
     return None
 

@@ -1,0 +1,118 @@
+"""The raw telegram stream (firmware/raw_stream.py) with real clients: dsmr-parser's
+TCP reader, as Home Assistant's DSMR integration uses it in network mode."""
+
+import asyncio
+import os
+import socket
+import time
+
+import pytest
+from dsmr_parser.clients.protocol import create_tcp_dsmr_reader
+
+from harness import Firmware, free_port, wait_for
+
+FIX = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+def fixture(name):
+    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
+        return f.read()
+
+
+@pytest.fixture
+def fw(meter, tmp_path):
+    port = free_port()
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, raw_port=port)
+    f.raw_port = port
+    meter.wait_client()
+    wait_for(lambda: "raw telegram stream" in f.log(), 10, "the raw stream")
+    yield f
+    f.stop()
+
+
+def info(fw):
+    return {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
+
+
+async def read_with_dsmr_parser(port, n, meter, telegrams, timeout=20, pause=0.2):
+    got = []
+    done = asyncio.Event()
+
+    def callback(t):
+        got.append(t)
+        if len(got) >= n:
+            done.set()
+
+    transport, _ = await create_tcp_dsmr_reader("127.0.0.1", port, "5", callback)
+    try:
+        await asyncio.sleep(0.3)
+        for t in telegrams:
+            meter.send(t)
+            await asyncio.sleep(pause)
+        await asyncio.wait_for(done.wait(), timeout)
+    finally:
+        transport.close()
+    return got
+
+
+def test_dsmr_parser_reads_the_stream(fw, meter):
+    t = fixture("dsmr50_spec")
+    got = asyncio.run(read_with_dsmr_parser(fw.raw_port, 3, meter, [t] * 3))
+    assert len(got) >= 3
+    assert str(got[0].CURRENT_ELECTRICITY_USAGE.value) == "0.037"
+    assert str(got[0].MBUS_DEVICES[0].MBUS_METER_READING.value) == "3845.376"
+
+
+def test_bytes_are_the_meters_own_and_bad_telegrams_are_not_forwarded(fw, meter):
+    s = socket.create_connection(("127.0.0.1", fw.raw_port), timeout=10)
+    try:
+        wait_for(lambda: info(fw)["rawclients"] == 1, 10, "the client")
+        good, bad = fixture("dsmr42"), bytearray(fixture("dsmr50_spec"))
+        bad[300] ^= 1
+        meter.send(b"noise" + bytes(bad) + good)
+        data = b""
+        while len(data) < len(good):
+            data += s.recv(4096)
+        assert data == good  # no banner, nothing of the bad one, CRLF and CRC intact
+    finally:
+        s.close()
+
+
+def test_two_clients_and_one_that_never_reads(fw, meter):
+    stuck = socket.socket()
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    stuck.connect(("127.0.0.1", fw.raw_port))  # and never reads
+    try:
+        t = fixture("dsmr50_multi_mbus")
+
+        async def both():
+            # 400 telegrams (430 KB) quickly: far more than the stuck client's socket holds
+            a = read_with_dsmr_parser(fw.raw_port, 300, meter, [t] * 400, timeout=60, pause=0.005)
+            b = read_with_dsmr_parser(fw.raw_port, 300, meter, [], timeout=60)
+            return await asyncio.gather(a, b)
+
+        got_a, got_b = asyncio.run(both())
+        assert len(got_a) >= 300 and len(got_b) >= 300
+        i = info(fw)
+        assert i["rawmissed"] + i["rawdropped"] >= 1  # the stuck one missed or was dropped
+        assert fw.get("/api/v1/sm/telegram").body == t  # the meter reading never stalled
+    finally:
+        stuck.close()
+
+
+def test_more_clients_than_allowed_are_closed(fw):
+    socks = [socket.create_connection(("127.0.0.1", fw.raw_port), timeout=5) for _ in range(4)]
+    try:
+        time.sleep(0.5)
+        closed = 0
+        for s in socks:
+            s.settimeout(0.5)
+            try:
+                if s.recv(1) == b"":
+                    closed += 1
+            except socket.timeout:
+                pass
+        assert closed == 1  # raw_max_clients is 3
+    finally:
+        for s in socks:
+            s.close()
