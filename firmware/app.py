@@ -27,6 +27,7 @@ class App:
         self.wifi = None  # set in run() on the dongle
         self.watchdog = None
         self.raw = None
+        self.mqtt = None
         self.reader = P1Reader(settings, bufs)
         self.http = HttpServer(
             s["http_port"],
@@ -65,6 +66,11 @@ class App:
                 self.reader.listeners.append(self.raw.send)
             except OSError as e:
                 log.error("raw telegram stream on port %d: %r" % (self.settings["raw_port"], e))
+        if self.settings["mqtt_url"]:
+            from .mqtt import MqttPublisher
+
+            self.mqtt = MqttPublisher(self)
+            asyncio.create_task(self.mqtt.run())
         asyncio.create_task(self.reader.run())
         if self.wifi is not None:
             asyncio.create_task(self.wifi.run())

@@ -31,6 +31,9 @@ wifi_timeout|i|30|5|600|R
 ntp_server|s|pool.ntp.org|0|64|
 wdt_timeout|i|120|0|3600|R
 admin_password|s||0|64|S
+mqtt_url|s||0|128|RS
+mqtt_prefix|s|dsmr-api|1|64|R
+mqtt_interval|i|10|1|3600|R
 raw_port|i|2001|0|65535|R
 raw_max_clients|i|3|1|8|R
 sim_speed|i|1|1|86400|
