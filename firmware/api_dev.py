@@ -90,6 +90,7 @@ class DeviceApi:
             (b"mqttconnected", int(app.mqtt.connected) if app.mqtt else 0, None),
             (b"mqttpublished", app.mqtt.published if app.mqtt else 0, None),
             (b"mqttreconnects", app.mqtt.reconnects if app.mqtt else 0, None),
+            (b"historywrites", app.history.writes() if app.history else 0, None),
             (b"wifimode", app.wifi.mode if app.wifi else "none", None),
             (b"wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
             (b"watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),

@@ -29,6 +29,12 @@ class App:
         self.raw = None
         self.mqtt = None
         self.reader = P1Reader(settings, bufs)
+        self.history = None
+        if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
+            from .history import History
+
+            self.history = History(s, platform)
+            self.reader.listeners.append(self.history.update)
         self.http = HttpServer(
             s["http_port"],
             bufs,

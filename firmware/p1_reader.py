@@ -29,7 +29,7 @@ class P1Reader:
         self.bytes_read = 0
         self.last_telegram_ms = None
         self.last_bytes_ms = None
-        self.listeners = []  # called with (buf, length) for each new telegram
+        self.listeners = []  # called with the parser after each new telegram
         self._errors_logged = 0
 
     def seconds_since_telegram(self):
@@ -78,7 +78,10 @@ class P1Reader:
             if p.feed(buf, n):
                 self.last_telegram_ms = time.ticks_ms()
                 for listener in self.listeners:
-                    listener(p.buf, p.length)
+                    try:
+                        listener(p)
+                    except Exception as e:  # a listener's trouble is not the reader's
+                        log.error("P1 listener %r: %r" % (listener, e))
             if p.crc_errors + p.framing_errors + p.oversize != errs:
                 self._log_errors()
 

@@ -59,11 +59,12 @@ class RawStream:
         except OSError:
             pass
 
-    def send(self, buf, n):
-        """Called by the P1 reader with each new telegram (buf[:n])."""
+    def send(self, p):
+        """Called by the P1 reader with the parser after each new telegram."""
         if not self.clients:
             return
-        mv = memoryview(buf)[:n]
+        n = p.length
+        mv = memoryview(p.buf)[:n]
         for sock in self.clients[:]:
             try:
                 k = sock.send(mv)

@@ -42,7 +42,10 @@ class Router:
             b"/api/v1/dev/time": Route(Lazy(app, "api_dev", "DeviceApi", "time")),
             b"/api/v1/dev/settings": Route(Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
         }
-        self.prefixes = ((b"/api/v1/sm/fields/", Route(sm.field)),)
+        self.prefixes = (
+            (b"/api/v1/sm/fields/", Route(sm.field)),
+            (b"/api/v1/hist/", Route(Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
+        )
 
     def index(self, req, w):
         """`/`: the Wi-Fi setup form while the dongle runs its setup access point."""

@@ -34,6 +34,9 @@ admin_password|s||0|64|S
 mqtt_url|s||0|128|RS
 mqtt_prefix|s|dsmr-api|1|64|R
 mqtt_interval|i|10|1|3600|R
+hist_hours|i|48|0|2000|R
+hist_days|i|14|0|1000|R
+hist_months|i|24|0|240|R
 raw_port|i|2001|0|65535|R
 raw_max_clients|i|3|1|8|R
 sim_speed|i|1|1|86400|

@@ -253,6 +253,18 @@ class JsonWriter:
         if r == 0:
             self.string(src, s, e)
 
+    def milli(self, v):
+        """Writes thousandths v as a number with 3 decimals (4491266 -> 4491.266)."""
+        if v < 0:
+            self.raw(b"-")
+            v = -v
+        self.integer(v // 1000)
+        self.raw(b".")
+        f = v % 1000
+        if f < 100:
+            self.raw(b"00" if f < 10 else b"0")
+        self.integer(f)
+
     def integer(self, v):
         if _integer(self.buf, self.w, v) < 0:
             self.flush()

@@ -114,6 +114,39 @@ class P1Parser:
     def present(self, f):
         return self.telegrams > 0 and self.idx[f * 6] != 0
 
+    def milli(self, f):
+        """Field f's value in thousandths as an int (4491.266 -> 4491266), or -1 when
+        absent or not a plain decimal. Allocates nothing (up to 1,073,741 units)."""
+        if self.telegrams == 0:
+            return -1
+        s = self.idx[f * 6]
+        e = self.idx[f * 6 + 1]
+        if s == 0 or s == e:
+            return -1
+        b = self.buf
+        v = 0
+        frac = -1
+        for i in range(s, e):
+            c = b[i]
+            if c == 0x2E:  # '.'
+                if frac >= 0:
+                    return -1
+                frac = 0
+            elif 0x30 <= c <= 0x39:
+                if frac < 0:
+                    v = v * 10 + c - 0x30
+                elif frac < 3:
+                    v = v * 10 + c - 0x30
+                    frac += 1
+            else:
+                return -1
+        if frac < 0:
+            frac = 0
+        while frac < 3:
+            v *= 10
+            frac += 1
+        return v
+
     def telegram(self):
         """The last good telegram as a memoryview, byte for byte."""
         return memoryview(self.buf)[: self.length]

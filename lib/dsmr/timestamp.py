@@ -66,14 +66,37 @@ def parse(ts):
     """
     if isinstance(ts, str):
         ts = ts.encode()
-    if len(ts) != 13 or ts[12] not in b"SW":
-        return None
-    try:
-        v = [int(ts[i : i + 2]) for i in range(0, 12, 2)]
-    except ValueError:
-        return None
-    y, mo, d, h, mi, s = v
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 60):
-        return None
-    offset = 7200 if ts[12] == ord("S") else 3600
-    return days_from_civil(2000 + y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
+    t = parse_at(ts, 0, len(ts))
+    return None if t < 0 else t
+
+
+def parse_at(buf, s, e):
+    """As parse(), for buf[s:e] in place, without allocating; -1 if malformed."""
+    if e - s != 13:
+        return -1
+    flag = buf[s + 12]
+    if flag != 0x53 and flag != 0x57:  # S, W
+        return -1
+    v0 = v1 = v2 = v3 = v4 = v5 = 0
+    for i in range(6):
+        a = buf[s + 2 * i] - 0x30
+        b = buf[s + 2 * i + 1] - 0x30
+        if a < 0 or a > 9 or b < 0 or b > 9:
+            return -1
+        n = a * 10 + b
+        if i == 0:
+            v0 = n
+        elif i == 1:
+            v1 = n
+        elif i == 2:
+            v2 = n
+        elif i == 3:
+            v3 = n
+        elif i == 4:
+            v4 = n
+        else:
+            v5 = n
+    if not (1 <= v1 <= 12 and 1 <= v2 <= 31 and v3 < 24 and v4 < 60 and v5 < 60):
+        return -1
+    offset = 7200 if flag == 0x53 else 3600
+    return days_from_civil(2000 + v0, v1, v2) * 86400 + v3 * 3600 + v4 * 60 + v5 - offset

@@ -1,0 +1,126 @@
+"""The history endpoints, in DSMRloggerAPI's shapes (history.py keeps the records).
+
+  GET  /api/v1/hist/hours | days | months        newest first (also /desc)
+  GET  /api/v1/hist/hours/asc (days, months)     oldest first
+       {"hours":[{"recnr":0,"recid":"YYMMDDHH","slot":n,"edt1":v,"edt2":v,
+                  "ert1":v,"ert2":v,"gdt":v},...]}   (recid YYMMDD for days, YYMM
+       for months; hours also say "tz": "S" or "W"); never-written slots left out
+  GET  /api/v1/hist/usage/hours | days | months  what was used in each period
+       (the difference with the record before it; "baseline": true where a
+       counter went down or jumped: a new meter)
+  POST /api/v1/hist/months  {"recid":"YYMM","edt1":..,...}  corrects a month
+       (behind the admin password once one is set)
+Values are kWh and m3 with 3 decimals.
+"""
+
+import json
+
+from . import history
+from .api_settings import _error, authorized
+
+_PREFIX = len(b"/api/v1/hist/")
+
+
+class HistoryApi:
+    def __init__(self, app):
+        self.app = app
+
+    def handle(self, req, w):
+        h = self.app.history
+        if h is None:
+            return _error(w, 404, "history is off")
+        parts = bytes(req.path[_PREFIX:]).decode().split("/")
+        usage = parts[0] == "usage"
+        if usage:
+            parts = parts[1:]
+        if not parts or parts[0] not in history.NAMES or len(parts) > 2:
+            return _error(w, 404, "no such history: use hours, days or months")
+        which = history.NAMES.index(parts[0])
+        order = parts[1] if len(parts) > 1 else "desc"
+        if order not in ("asc", "desc") or (usage and len(parts) > 1):
+            return _error(w, 404, "no such history order: use asc or desc")
+        if req.method == b"POST":
+            if which != history.MONTHS or usage:
+                return _error(w, 405, "only months can be corrected")
+            return self._correct(req, w, h.rings[which])
+        return self._list(w, which, h.rings[which], order == "asc", usage)
+
+    def _list(self, w, which, ring, ascending, usage):
+        recs = []  # (key, values), newest first
+        key = ring.key
+        if key >= 0:
+            for k in range(key, key - ring.slots, -1):
+                v = ring.read(k)
+                if v is not None:
+                    recs.append((k, v))
+        if usage:
+            recs = self._usage(which, recs)
+        if ascending:
+            recs.reverse()
+        name = history.NAMES[which]
+        w.raw(b'{"')
+        w.raw(name.encode())
+        w.raw(b'":[')
+        for i, (k, v) in enumerate(recs):
+            rid, tz = history.recid(which, k)
+            w.raw(b'\n {"recnr":' if i == 0 else b',\n {"recnr":')
+            w.integer(i)
+            w.raw(b',"recid":"')
+            w.raw(rid.encode())
+            w.raw(b'"')
+            if tz:
+                w.raw(b',"tz":"')
+                w.raw(tz.encode())
+                w.raw(b'"')
+            w.raw(b',"slot":')
+            w.integer(k % ring.slots)
+            for j in range(5):
+                w.raw(b',"')
+                w.raw(history.COUNTERS[j].encode())
+                w.raw(b'":')
+                w.milli(max(0, v[j]))
+            if usage and v[5]:
+                w.raw(b',"baseline":true')
+            w.raw(b"}")
+        w.raw(b"\n]}\n")
+        return 200
+
+    def _usage(self, which, recs):
+        out = []
+        for i in range(len(recs) - 1):
+            k, newer = recs[i]
+            k2, older = recs[i + 1]
+            used, baseline = history.usage(newer, older, history.HOURS_PER[which] * (k - k2))
+            out.append((k, used + [baseline]))
+        return out
+
+    def _correct(self, req, w, ring):
+        s = self.app.settings
+        if not authorized(req, s["admin_password"]):
+            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
+            return _error(w, 401, "admin password required")
+        try:
+            doc = json.loads(bytes(req.body or b""))
+            key = history.month_key(str(doc["recid"]))
+            if key < 0:
+                raise ValueError
+            old = ring.read(key)
+            vals = []
+            for j, c in enumerate(history.COUNTERS):
+                if c in doc:
+                    vals.append(int(round(float(doc[c]) * 1000)))
+                else:
+                    vals.append(old[j] if old else 0)
+        except (ValueError, KeyError, TypeError):
+            return _error(w, 400, 'send {"recid": "YYMM", "edt1": kWh, ...}')
+        if ring.key >= 0 and not ring.key - ring.slots < key <= ring.key:
+            return _error(w, 400, "that month is not in the history")
+        if key == ring.key:
+            for j in range(5):
+                ring.cur[j] = vals[j]
+        else:
+            ring.write(key, vals)
+        w.raw(b'{"saved": "')
+        w.raw(str(doc["recid"]).encode())
+        w.raw(b'"}\n')
+        return 200
