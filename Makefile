@@ -27,12 +27,17 @@ run: venv
 test: venv test-deps
 	$(BIN)/pytest -q tests
 
-# The MQTT tests need a real broker: Debian's mosquitto (installed here when we may).
+# The MQTT tests need a real broker and the web page tests a real browser:
+# Debian's mosquitto and chromium, installed here when we may (as root).
 test-deps:
-	@[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || { \
+	@missing=""; \
+	[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing="$$missing mosquitto"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && apt-get install -y -qq mosquitto >/dev/null; \
-	  else echo "note: apt-get install mosquitto to run the MQTT tests (skipped without it)"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "note: apt-get install$$missing to run all tests (those needing them are skipped)"; fi; \
+	fi
 
 bench: venv
 	@command -v wrk >/dev/null || echo "note: wrk is not installed (apt-get install wrk); the slower Python load client is used"

@@ -29,6 +29,10 @@ class App:
         self.raw = None
         self.mqtt = None
         self.reader = P1Reader(settings, bufs)
+        from .samples import Samples
+
+        self.samples = Samples()
+        self.reader.listeners.append(self.samples.update)
         self.history = None
         if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
             from .history import History

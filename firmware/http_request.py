@@ -27,6 +27,9 @@ class Request:
         # set by handlers for the response
         self.ctype = _JSON
         self.extra = b""  # extra response header lines, each ending in CRLF
+        self.cache = b"no-cache"  # the Cache-Control value
+        self.file = None  # a file object to send as the body (static files)
+        self.file_size = 0
         self.conn = None  # type: object
 
     def reset(self):
@@ -35,6 +38,8 @@ class Request:
         self.keep_alive = False
         self.ctype = _JSON
         self.extra = b""
+        self.cache = b"no-cache"
+        self.file = None
 
 
 def header(req, name):

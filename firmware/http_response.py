@@ -86,6 +86,13 @@ class Responder:
             log.error("handler %s: %r" % (req.path, e))
             self.error(c, 500, "internal error")
             return
+        if req.file is not None:
+            # a file: the headers now, the body streamed by the server (http_server.py)
+            self._respond(c, status, False, req.file_size)
+            if head:
+                req.file.close()
+                req.file = None
+            return
         if not w.fits():
             # too big for one buffer: count it, then render again straight to the socket
             self._respond_streamed(c, status, route, head)
@@ -105,7 +112,9 @@ class Responder:
             hw.raw(c.req.ctype)
             hw.raw(b"\r\nContent-Length: ")
             hw.integer(length)
-            hw.raw(b"\r\nCache-Control: no-cache\r\n")
+            hw.raw(b"\r\nCache-Control: ")
+            hw.raw(c.req.cache)
+            hw.raw(b"\r\n")
         if c.req.extra:
             hw.raw(c.req.extra)
         hw.raw(b"Connection: keep-alive\r\n\r\n" if keep else b"Connection: close\r\n\r\n")

@@ -178,6 +178,10 @@ class HttpServer:
                 c.state = _WRITING
                 c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms * 2)
                 used = self.responder.answer(c, status)
+                if c.req.file is not None:
+                    if c.n > used:
+                        used = -1  # pipelined requests would be overwritten by the file: close after it
+                    await self._send_file(c)
                 await c.stream.drain()
                 if used < 0 or not c.req.keep_alive:
                     if c.linger:
@@ -221,6 +225,21 @@ class HttpServer:
                     return -1
             if not await self._read_more(c):
                 return -1
+
+    async def _send_file(self, c):
+        """Streams c.req.file in pieces through the connection's own buffer."""
+        f = c.req.file
+        mv = memoryview(c.buf)
+        try:
+            while True:
+                n = f.readinto(mv)
+                if not n:
+                    return
+                c.stream.write(mv[:n])
+                await c.stream.drain()
+        finally:
+            f.close()
+            c.req.file = None
 
     async def _linger(self, c):
         """Reads and drops what the client still sends (up to 64 KB, 1 s) before closing.

@@ -29,6 +29,9 @@ class Router:
         sm = api_sm.SmartMeterApi(app.reader)
         self.sm_index = sm.index
         self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
+        from .static import Static
+
+        self.page = Static(app, sm.index).index
         self.exact = {
             b"/": Route(self.index),
             b"/setup": Route(self.setup_page),
@@ -38,6 +41,8 @@ class Router:
             b"/api/v0/sm/actual": Route(sm.actual_v0),
             b"/api/v1/sm/fields": Route(sm.fields),
             b"/api/v1/sm/telegram": Route(sm.telegram),
+            b"/api/v1/sm/samples": Route(app.samples.render),
+            b"/index.html": Route(self.page),
             b"/api/v1/dev/info": Route(Lazy(app, "api_dev", "DeviceApi", "info")),
             b"/api/v1/dev/time": Route(Lazy(app, "api_dev", "DeviceApi", "time")),
             b"/api/v1/dev/settings": Route(Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
@@ -52,7 +57,7 @@ class Router:
         wifi = self.app.wifi
         if wifi is not None and wifi.mode == "setup":
             return self.setup_page(req, w)
-        return self.sm_index(req, w)
+        return self.page(req, w)
 
     def resolve(self, path):
         r = self.exact.get(path)

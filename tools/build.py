@@ -3,13 +3,15 @@
     python tools/build.py [--arch xtensawin|x64] [--out DIR]
 
 main.py and boot.py are copied as they are (MicroPython runs them from
-source); every other file under firmware/ and lib/ becomes a .mpy. --arch
+source); every other file under firmware/ and lib/ becomes a .mpy; the web
+page in www/ is copied and gzip-compressed next to itself (.gz). --arch
 must match the firmware's native code (viper): xtensawin for the ESP32,
 x64 for the unix port on a PC (the bench measures the heap of that build).
 Only files whose source changed are compiled again.
 """
 
 import argparse
+import gzip
 import os
 import shutil
 import subprocess
@@ -46,6 +48,18 @@ def build(arch, out):
             # -s: tracebacks on the dongle name the file as in the repo
             subprocess.run([mpy_cross, "-march=" + arch, "-s", rel, "-o", dst, src], check=True)
         done.append(rel)
+    for name in sorted(os.listdir(os.path.join(ROOT, "www"))):
+        src = os.path.join(ROOT, "www", name)
+        for dst, packed in ((os.path.join(out, "www", name), False), (os.path.join(out, "www", name + ".gz"), True)):
+            wanted.add(os.path.relpath(dst, out))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+                continue
+            with open(src, "rb") as f:
+                data = f.read()
+            with open(dst, "wb") as f:
+                f.write(gzip.compress(data, 9, mtime=0) if packed else data)
+            done.append(os.path.relpath(dst, out))
     for d, _, names in os.walk(out):  # outputs whose source is gone
         for n in names:
             p = os.path.join(d, n)

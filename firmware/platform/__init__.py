@@ -5,6 +5,7 @@ Both export the same names; nothing outside this package touches `machine`,
   NAME, DEFAULTS          platform name, settings defaults it overrides
   env(name)               host environment override, None on the dongle
   data_path(filename)     where settings and data files live
+  www_path(filename)      where the web page's files are
   unix_time()             seconds since 1970 (the ESP32 counts from 2000)
   open_uart(settings)     the P1 UART as a pollable stream (dongle)
   close_uart(uart)        stop reading it, release the data-request pin

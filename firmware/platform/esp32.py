@@ -38,6 +38,10 @@ def data_path(filename):
     return d + "/" + filename
 
 
+def www_path(filename):
+    return "www/" + filename  # /www on the dongle
+
+
 def unix_time():
     return time.time() + _EPOCH
 

@@ -28,6 +28,10 @@ def _data_dir():
     return d
 
 
+def www_path(filename):
+    return _ROOT + "/www/" + filename
+
+
 def data_path(filename):
     return _data_dir() + "/" + filename
 

@@ -1,0 +1,55 @@
+"""The last hour of power, in RAM: what the web page's live chart draws.
+
+One sample every `interval` (10) seconds of the meter's own clock, the net
+power in watts (delivered minus returned; negative when solar panels give
+back), in a ring of 360 small ints with the meter time of each: an hour in
+2.9 KB, nothing allocated per telegram. /api/v1/sm/samples serves them
+oldest first, with the seconds they span.
+"""
+
+from array import array
+
+from dsmr import fields, timestamp
+
+_IN = fields.index("power_delivered")
+_OUT = fields.index("power_returned")
+
+
+class Samples:
+    def __init__(self, count=360, interval=10):
+        self.watts = array("i", bytes(4 * count))
+        self.times = array("i", bytes(4 * count))
+        self.count = count
+        self.interval = interval
+        self.n = 0  # samples stored so far (up to count)
+        self.head = 0  # where the next one goes
+        self.last = -1  # meter time of the last sample
+
+    def update(self, p):
+        """P1 reader listener."""
+        ts = fields.TIMESTAMP * 6
+        t = timestamp.parse_at(p.buf, p.idx[ts], p.idx[ts + 1])
+        if t < 0 or (self.last >= 0 and 0 <= t - self.last < self.interval):
+            return
+        w_in = p.milli(_IN)
+        w_out = p.milli(_OUT)
+        self.watts[self.head] = (w_in if w_in > 0 else 0) - (w_out if w_out > 0 else 0)
+        self.times[self.head] = t
+        self.head = (self.head + 1) % self.count
+        if self.n < self.count:
+            self.n += 1
+        self.last = t
+
+    def render(self, req, w):
+        w.raw(b'{"interval":')
+        w.integer(self.interval)
+        start = (self.head - self.n) % self.count
+        w.raw(b',"span":')
+        w.integer(self.last - self.times[start] if self.n else 0)
+        w.raw(b',"watts":[')
+        for i in range(self.n):
+            if i:
+                w.raw(b",")
+            w.integer(self.watts[(start + i) % self.count])
+        w.raw(b"]}\n")
+        return 200

@@ -1,0 +1,125 @@
+"""The web page at `/` in a real headless Chromium (Debian's), driven by Playwright,
+against the firmware under MicroPython fed by meter-timed telegrams."""
+
+import os
+import shutil
+import sys
+import time
+
+import pytest
+
+from harness import ROOT, Firmware, wait_for
+
+sys.path.insert(0, ROOT)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover
+    sync_playwright = None
+
+if not CHROMIUM or sync_playwright is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("chromium or playwright is missing: `make test` installs them")
+    pytest.skip("needs Debian's chromium (apt-get install chromium)", allow_module_level=True)
+
+from dsmr import timestamp  # noqa: E402
+from firmware.simulator import Meter  # noqa: E402
+
+SHOTS = os.path.join(ROOT, "build")
+
+
+def feed_hours(meter, fw, hours=3):
+    """Meter-timed telegrams a minute apart, ending now: history and samples to draw."""
+    m = Meter(seed=3)
+    now = int(time.time())
+    start = now - hours * 3600
+    data = b"".join(m.telegram(t) for t in range(start, now + 1, 60))
+    last = m.telegram(now + 60)
+    meter.send(data + last)
+    wait_for(lambda: fw.get("/api/v1/sm/telegram").body == last, 60, "the telegrams")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def fw(meter, tmp_path):
+    # a page asks for everything at once, loading the lazy endpoints: more heap than
+    # the API tests on the 64-bit port (see tools/bench/min_heap.py)
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, heap="256k")
+    meter.wait_client()
+    yield f
+    f.stop()
+
+
+def open_page(browser, fw, **kw):
+    page = browser.new_page(**kw)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("http://127.0.0.1:%d/" % fw.port)
+    return page, errors
+
+
+def test_page_shows_live_values_charts_and_history(browser, fw, meter):
+    feed_hours(meter, fw)
+    page, errors = open_page(browser, fw, viewport={"width": 1280, "height": 1600})
+    page.wait_for_function("document.getElementById('state').textContent === 'live'", timeout=10000)
+    actual = {e["name"]: e["value"] for e in fw.get("/api/v1/sm/actual").json()["actual"]}
+    page.wait_for_function("document.getElementById('pin').textContent !== '–'", timeout=10000)
+    assert page.inner_text("#pin") == "%.3f" % actual["power_delivered"]
+    assert page.inner_text("#pout") == "%.3f" % actual["power_returned"]
+    page.wait_for_function("Number(document.getElementById('hour').dataset.points) > 10", timeout=10000)
+    page.wait_for_function("Number(document.getElementById('bars').dataset.bars) >= 2", timeout=10000)
+    assert "L1" in page.inner_text("#phases") and "L3" in page.inner_text("#phases")
+    page.wait_for_function("document.getElementById('today').textContent.includes('kWh')", timeout=10000)
+    page.click("text=days")
+    page.wait_for_function("document.querySelector('[data-h=days]').getAttribute('aria-pressed') === 'true'")
+    page.wait_for_function("document.getElementById('raw').textContent.startsWith('/')", timeout=20000)
+    assert "telegramcount" in page.inner_text("#dev")
+    os.makedirs(SHOTS, exist_ok=True)
+    page.click("text=hours")
+    time.sleep(0.5)
+    assert page.evaluate("document.getElementById('hour').dataset.points") == str(
+        len(fw.get("/api/v1/sm/samples").json()["watts"]))
+    page.screenshot(path=os.path.join(SHOTS, "screenshot.png"), full_page=True)
+    assert errors == []
+
+
+def test_settings_change_round_trips(browser, fw, meter):
+    feed_hours(meter, fw, 1)
+    page, errors = open_page(browser, fw)
+    page.wait_for_selector("input[name=http_timeout]")
+    page.fill("input[name=http_timeout]", "9")
+    page.click("text=Save changes")
+    page.wait_for_function("document.getElementById('saved').textContent.startsWith('saved')", timeout=10000)
+    assert "http_timeout" in page.inner_text("#saved")
+    by = {s["name"]: s["value"] for s in fw.get("/api/v1/dev/settings").json()["settings"]}
+    assert by["http_timeout"] == 9
+    page.fill("input[name=hostname]", "")  # invalid (the browser checks numbers itself)
+    page.click("text=Save changes")
+    page.wait_for_function("document.getElementById('saved').textContent.startsWith('not saved')", timeout=10000)
+    assert "hostname must be 1..32 characters" in page.inner_text("#saved")
+    # Chromium logs every non-2xx answer; the 400 we asked for is the only one
+    assert errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+
+
+def test_states_no_telegram_yet_then_unreachable(browser, fw):
+    page, errors = open_page(browser, fw, viewport={"width": 390, "height": 844})  # a phone
+    page.wait_for_function("document.getElementById('state').textContent.includes('no telegram')", timeout=10000)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    fw.stop()
+    page.wait_for_function("document.getElementById('state').textContent === 'dongle unreachable'", timeout=15000)
+    assert "bad" in page.get_attribute("#state", "class")  # told apart by text, not colour alone
+
+
+def test_dark_mode_follows_the_system(browser, fw):
+    light, _ = open_page(browser, fw, color_scheme="light")
+    dark, _ = open_page(browser, fw, color_scheme="dark")
+    bg = "getComputedStyle(document.body).backgroundColor"
+    assert light.evaluate(bg) != dark.evaluate(bg)
