@@ -1,8 +1,8 @@
 """Code that is loaded only when it is needed, and dropped again where that is safe.
 
 The heap is the dongle's scarcest resource and every loaded function stays
-in it. Endpoints nobody may ever call (settings, setup, device info and
-time) are `Lazy` handlers: their module loads on the first request. The
+in it. Endpoints most never call (settings, setup) are `Lazy` handlers:
+their module loads on the first request. The
 settings table is loaded to read the settings and dropped afterwards
 (`unload`), as the field table is.
 """

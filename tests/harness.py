@@ -18,8 +18,9 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 # The heap the firmware gets in the end-to-end tests (64-bit unix port, code
-# compiled from the sources at start-up); see tools/bench/min_heap.py.
-HEAP = os.environ.get("DSMR_TEST_HEAP", "192k")
+# compiled from the sources at start-up, every feature on). The issues ask for
+# 96k; tools/bench/min_heap.py measures how far off that is.
+HEAP = os.environ.get("DSMR_TEST_HEAP", "256k")
 
 
 def free_port():

@@ -49,9 +49,7 @@ def browser():
 
 @pytest.fixture
 def fw(meter, tmp_path):
-    # a page asks for everything at once, loading the lazy endpoints: more heap than
-    # the API tests on the 64-bit port (see tools/bench/min_heap.py)
-    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, heap="256k")
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
     meter.wait_client()
     yield f
     f.stop()

@@ -173,8 +173,7 @@ def test_pty_serial_source(tmp_path):
 
 
 def test_simulated_meter_sends_valid_consistent_telegrams(tmp_path):
-    # the simulator is a host-only source that builds telegrams as strings: more heap
-    f = Firmware(tmp_path, "sim", heap="192k")
+    f = Firmware(tmp_path, "sim")
     try:
         first = wait_for(lambda: (lambda r: r.body if r.status == 200 else None)(f.get("/api/v1/sm/telegram")), 10, "sim")
         second = wait_for(lambda: (lambda b: b if b != first else None)(f.get("/api/v1/sm/telegram").body), 10, "next")
