@@ -116,6 +116,16 @@ def test_states_no_telegram_yet_then_unreachable(browser, fw):
     assert "bad" in page.get_attribute("#state", "class")  # told apart by text, not colour alone
 
 
+def test_a_meter_gone_quiet_is_shown(browser, fw, meter):
+    feed_hours(meter, fw, 1)
+    page = browser.new_page()
+    page.goto("http://127.0.0.1:%d/?quiet=2" % fw.port)
+    page.wait_for_function("document.getElementById('state').textContent === 'live'", timeout=10000)
+    page.wait_for_function("document.getElementById('state').textContent.startsWith('meter quiet for')",
+                           timeout=15000)
+    assert "warn" in page.get_attribute("#state", "class")
+
+
 def test_dark_mode_follows_the_system(browser, fw):
     light, _ = open_page(browser, fw, color_scheme="light")
     dark, _ = open_page(browser, fw, color_scheme="dark")
