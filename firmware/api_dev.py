@@ -55,6 +55,7 @@ class DeviceApi:
         p = r.parser
         h = app.http
         net = platform.network_info()
+        biggest = largest_free_block()  # (its trial allocations are garbage: collect after)
         gc.collect()
         v = sys.implementation.version
         return self._pairs(w, b"devinfo", (
@@ -67,7 +68,7 @@ class DeviceApi:
             (b"ssid", net[2], None),
             (b"wifirssi", net[3], b"dBm"),
             (b"freeheap", gc.mem_free(), b"bytes"),
-            (b"maxfreeblock", largest_free_block(), b"bytes"),
+            (b"maxfreeblock", biggest, b"bytes"),
             (b"usedheap", gc.mem_alloc(), b"bytes"),
             (b"uptime", uptime(), b"s"),
             (b"p1source", app.settings["p1"], None),
