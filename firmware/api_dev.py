@@ -23,30 +23,30 @@ class DeviceApi:
         self.app = app
 
     def _pair(self, w, first, name, value, unit=None):
-        w.raw(b'\n {"name": "' if first else b',\n {"name": "')
+        w.raw('\n {"name": "' if first else ',\n {"name": "')
         w.raw(name)
-        w.raw(b'", "value": ')
+        w.raw('", "value": ')
         if isinstance(value, bool):
-            w.raw(b"true" if value else b"false")
+            w.raw("true" if value else "false")
         elif isinstance(value, int):
             w.integer(value)
         else:
             w.string(value.encode() if isinstance(value, str) else value)
         if unit:
-            w.raw(b', "unit": "')
+            w.raw(', "unit": "')
             w.raw(unit)
-            w.raw(b'"')
-        w.raw(b"}")
+            w.raw('"')
+        w.raw("}")
 
     def _pairs(self, w, key, items):
-        w.raw(b'{"')
+        w.raw('{"')
         w.raw(key)
-        w.raw(b'":[')
+        w.raw('":[')
         first = True
         for name, value, unit in items:
             self._pair(w, first, name, value, unit)
             first = False
-        w.raw(b"\n]}\n")
+        w.raw("\n]}\n")
         return 200
 
     def info(self, req, w):
@@ -58,54 +58,54 @@ class DeviceApi:
         biggest = largest_free_block()  # (its trial allocations are garbage: collect after)
         gc.collect()
         v = sys.implementation.version
-        return self._pairs(w, b"devinfo", (
-            (b"fwversion", app.VERSION, None),
-            (b"micropython", "%d.%d.%d" % (v[0], v[1], v[2]), None),
-            (b"platform", platform.NAME, None),
-            (b"hostname", app.settings["hostname"], None),
-            (b"ipaddress", net[0], None),
-            (b"macaddress", net[1], None),
-            (b"ssid", net[2], None),
-            (b"wifirssi", net[3], b"dBm"),
-            (b"freeheap", gc.mem_free(), b"bytes"),
-            (b"maxfreeblock", biggest, b"bytes"),
-            (b"usedheap", gc.mem_alloc(), b"bytes"),
-            (b"uptime", uptime(), b"s"),
-            (b"p1source", app.settings["p1"], None),
-            (b"p1connected", int(r.connected), None),
-            (b"telegramcount", p.telegrams, None),
-            (b"telegramerrors", p.crc_errors + p.framing_errors + p.oversize, None),
-            (b"crcerrors", p.crc_errors, None),
-            (b"framingerrors", p.framing_errors, None),
-            (b"oversizetelegrams", p.oversize, None),
-            (b"lasttelegram", r.seconds_since_telegram(), b"s"),
-            (b"p1sourceerrors", r.source_errors, None),
-            (b"httprequests", h.responder.requests, None),
-            (b"httperrors", h.responder.errors, None),
-            (b"httpdropped", h.evicted, None),
-            (b"httptimeouts", h.timeouts, None),
-            (b"rawclients", len(app.raw.clients) if app.raw else 0, None),
-            (b"rawsent", app.raw.sent if app.raw else 0, None),
-            (b"rawmissed", app.raw.missed if app.raw else 0, None),
-            (b"rawdropped", app.raw.dropped if app.raw else 0, None),
-            (b"mqttconnected", int(app.mqtt.connected) if app.mqtt else 0, None),
-            (b"mqttpublished", app.mqtt.published if app.mqtt else 0, None),
-            (b"mqttreconnects", app.mqtt.reconnects if app.mqtt else 0, None),
-            (b"historywrites", app.history.writes() if app.history else 0, None),
-            (b"wifimode", app.wifi.mode if app.wifi else "none", None),
-            (b"wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
-            (b"watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
+        return self._pairs(w, "devinfo", (
+            ("fwversion", app.VERSION, None),
+            ("micropython", "%d.%d.%d" % (v[0], v[1], v[2]), None),
+            ("platform", platform.NAME, None),
+            ("hostname", app.settings["hostname"], None),
+            ("ipaddress", net[0], None),
+            ("macaddress", net[1], None),
+            ("ssid", net[2], None),
+            ("wifirssi", net[3], "dBm"),
+            ("freeheap", gc.mem_free(), "bytes"),
+            ("maxfreeblock", biggest, "bytes"),
+            ("usedheap", gc.mem_alloc(), "bytes"),
+            ("uptime", uptime(), "s"),
+            ("p1source", app.settings["p1"], None),
+            ("p1connected", int(r.connected), None),
+            ("telegramcount", p.telegrams, None),
+            ("telegramerrors", p.crc_errors + p.framing_errors + p.oversize, None),
+            ("crcerrors", p.crc_errors, None),
+            ("framingerrors", p.framing_errors, None),
+            ("oversizetelegrams", p.oversize, None),
+            ("lasttelegram", r.seconds_since_telegram(), "s"),
+            ("p1sourceerrors", r.source_errors, None),
+            ("httprequests", h.responder.requests, None),
+            ("httperrors", h.responder.errors, None),
+            ("httpdropped", h.evicted, None),
+            ("httptimeouts", h.timeouts, None),
+            ("rawclients", len(app.raw.clients) if app.raw else 0, None),
+            ("rawsent", app.raw.sent if app.raw else 0, None),
+            ("rawmissed", app.raw.missed if app.raw else 0, None),
+            ("rawdropped", app.raw.dropped if app.raw else 0, None),
+            ("mqttconnected", int(app.mqtt.connected) if app.mqtt else 0, None),
+            ("mqttpublished", app.mqtt.published if app.mqtt else 0, None),
+            ("mqttreconnects", app.mqtt.reconnects if app.mqtt else 0, None),
+            ("historywrites", app.history.writes() if app.history else 0, None),
+            ("wifimode", app.wifi.mode if app.wifi else "none", None),
+            ("wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
+            ("watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
         ))
 
     def time(self, req, w):
         t, source = now(self.app.reader)
         y, mo, d, hh, mm, ss, _, summer = timestamp.local(t)
-        return self._pairs(w, b"devtime", (
-            (b"time", "%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, hh, mm, ss), None),
-            (b"timezone", "CEST" if summer else "CET", None),
-            (b"epoch", t, b"s"),
-            (b"source", source, None),
-            (b"uptime", uptime(), b"s"),
+        return self._pairs(w, "devtime", (
+            ("time", "%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, hh, mm, ss), None),
+            ("timezone", "CEST" if summer else "CET", None),
+            ("epoch", t, "s"),
+            ("source", source, None),
+            ("uptime", uptime(), "s"),
         ))
 
 def uptime():

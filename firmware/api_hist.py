@@ -58,31 +58,31 @@ class HistoryApi:
         if ascending:
             recs.reverse()
         name = history.NAMES[which]
-        w.raw(b'{"')
+        w.raw('{"')
         w.raw(name.encode())
-        w.raw(b'":[')
+        w.raw('":[')
         for i, (k, v) in enumerate(recs):
             rid, tz = history.recid(which, k)
-            w.raw(b'\n {"recnr":' if i == 0 else b',\n {"recnr":')
+            w.raw('\n {"recnr":' if i == 0 else ',\n {"recnr":')
             w.integer(i)
-            w.raw(b',"recid":"')
+            w.raw(',"recid":"')
             w.raw(rid.encode())
-            w.raw(b'"')
+            w.raw('"')
             if tz:
-                w.raw(b',"tz":"')
+                w.raw(',"tz":"')
                 w.raw(tz.encode())
-                w.raw(b'"')
-            w.raw(b',"slot":')
+                w.raw('"')
+            w.raw(',"slot":')
             w.integer(k % ring.slots)
             for j in range(5):
-                w.raw(b',"')
+                w.raw(',"')
                 w.raw(history.COUNTERS[j].encode())
-                w.raw(b'":')
+                w.raw('":')
                 w.milli(max(0, v[j]))
             if usage and v[5]:
-                w.raw(b',"baseline":true')
-            w.raw(b"}")
-        w.raw(b"\n]}\n")
+                w.raw(',"baseline":true')
+            w.raw("}")
+        w.raw("\n]}\n")
         return 200
 
     def _usage(self, which, recs):
@@ -120,7 +120,7 @@ class HistoryApi:
                 ring.cur[j] = vals[j]
         else:
             ring.write(key, vals)
-        w.raw(b'{"saved": "')
+        w.raw('{"saved": "')
         w.raw(str(doc["recid"]).encode())
-        w.raw(b'"}\n')
+        w.raw('"}\n')
         return 200

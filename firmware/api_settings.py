@@ -25,42 +25,42 @@ class SettingsApi:
         s = self.app.settings
         if req.method != b"GET":
             return self._change(req, w, s)
-        w.raw(b'{"settings":[')
+        w.raw('{"settings":[')
         first = True
         rows = load("settings_table").rows()
         unload("settings_table")
         for name, kind, _, lo, hi, flags in rows:
-            w.raw(b'\n {"name": "' if first else b',\n {"name": "')
+            w.raw('\n {"name": "' if first else ',\n {"name": "')
             first = False
             w.raw(name.encode())
-            w.raw(b'", "value": ')
+            w.raw('", "value": ')
             v = s[name]
             if "S" in flags:
-                w.raw(b'""')
+                w.raw('""')
             elif kind == "b":
-                w.raw(b"true" if v else b"false")
+                w.raw("true" if v else "false")
             elif kind == "i":
                 w.integer(v)
             else:
                 w.string(v.encode())
-            w.raw(b', "type": "')
+            w.raw(', "type": "')
             w.raw(kind.encode())
-            w.raw(b'"')
+            w.raw('"')
             if kind == "c":
-                w.raw(b', "choices": ["')
+                w.raw(', "choices": ["')
                 w.raw(lo.replace(",", '", "').encode())
-                w.raw(b'"]')
+                w.raw('"]')
             elif kind in "is":
-                w.raw(b', "min": ' if kind == "i" else b', "minlen": ')
+                w.raw(', "min": ' if kind == "i" else ', "minlen": ')
                 w.raw(lo.encode())
-                w.raw(b', "max": ' if kind == "i" else b', "maxlen": ')
+                w.raw(', "max": ' if kind == "i" else ', "maxlen": ')
                 w.raw(hi.encode())
             if "S" in flags:
-                w.raw(b', "secret": true, "set": ')
-                w.raw(b"true" if s[name] else b"false")
-            w.raw(b', "restart": ')
-            w.raw(b"true}" if "R" in flags else b"false}")
-        w.raw(b"\n]}\n")
+                w.raw(', "secret": true, "set": ')
+                w.raw("true" if s[name] else "false")
+            w.raw(', "restart": ')
+            w.raw("true}" if "R" in flags else "false}")
+        w.raw("\n]}\n")
         return 200
 
     def _change(self, req, w, s):
@@ -81,18 +81,18 @@ class SettingsApi:
             return _error(w, 400, e.args[0])
         except OSError as e:
             return _error(w, 500, "could not save the settings: %r" % e)
-        w.raw(b'{"saved": ')
+        w.raw('{"saved": ')
         w.raw(json.dumps(sorted(doc)).encode())
-        w.raw(b', "restart": ')
+        w.raw(', "restart": ')
         w.raw(json.dumps(restart).encode())
-        w.raw(b"}\n")
+        w.raw("}\n")
         return 200
 
 
 def _error(w, status, msg):
-    w.raw(b'{"error": ')
+    w.raw('{"error": ')
     w.string(msg.encode())
-    w.raw(b"}\n")
+    w.raw("}\n")
     return status
 
 

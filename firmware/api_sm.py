@@ -74,20 +74,20 @@ class SmartMeterApi:
     def _item(self, w, first, f, name, flat):
         """One field: `"name": value` (flat) or `{"name": .., "value": .., "unit": ..}`."""
         if flat:
-            w.raw(b'\n "' if first else b',\n "')
+            w.raw('\n "' if first else ',\n "')
         else:
-            w.raw(b'\n {"name": "' if first else b',\n {"name": "')
+            w.raw('\n {"name": "' if first else ',\n {"name": "')
         if name is None:
             w.raw(NAMES, OFFSETS[f], OFFSETS[f + 1] - 1)
         else:
             w.raw(name)
-        w.raw(b'": ' if flat else b'", "value": ')
+        w.raw('": ' if flat else '", "value": ')
         p = self.parser
         idx = p.idx
         k = f * 6
         s = idx[k]
         if s == 0:
-            w.raw(b'"-"')
+            w.raw('"-"')
         else:
             kind = fields.KINDS[f]
             if kind == NUM or kind == DBL:
@@ -95,10 +95,10 @@ class SmartMeterApi:
             else:
                 w.string(p.buf, s, idx[k + 1])
             if not flat and idx[k + 2]:
-                w.raw(b', "unit": ')
+                w.raw(', "unit": ')
                 w.string(p.buf, idx[k + 2], idx[k + 3])
         if not flat:
-            w.raw(b"}")
+            w.raw("}")
 
     def _list(self, req, w, head, which, present, gas, flat):
         """Renders the fields in `which` (all when None): only those the meter
@@ -120,7 +120,7 @@ class SmartMeterApi:
             g = self._gas_field()
             if g >= 0:
                 self._item(w, first, g, _GAS, flat)
-        w.raw(b"\n}\n" if flat else b"\n]}\n")
+        w.raw("\n}\n" if flat else "\n]}\n")
         return 200
 
     # -- handlers: (req, w) -> status ----------------------------------------
@@ -131,33 +131,33 @@ class SmartMeterApi:
         return 200
 
     def info(self, req, w):
-        return self._list(req, w, b'{"info":[', _INFO, True, False, False)
+        return self._list(req, w, '{"info":[', _INFO, True, False, False)
 
     def actual(self, req, w):
-        return self._list(req, w, b'{"actual":[', _ACTUAL, True, True, False)
+        return self._list(req, w, '{"actual":[', _ACTUAL, True, True, False)
 
     def actual_v0(self, req, w):
-        return self._list(req, w, b"{", _ACTUAL, True, True, True)
+        return self._list(req, w, "{", _ACTUAL, True, True, True)
 
     def fields(self, req, w):
-        return self._list(req, w, b'{"fields":[', None, False, False, False)
+        return self._list(req, w, '{"fields":[', None, False, False, False)
 
     def field(self, req, w):
         name = req.path[_FIELDS_PREFIX:]
         f = fields.index(name)
         if f < 0:
-            w.raw(b'{"error": "unknown field: ')
+            w.raw('{"error": "unknown field: ')
             w.escaped(name)
-            w.raw(b'"}\n')
+            w.raw('"}\n')
             return 404
         if f == _TIMESTAMP:
-            return self._list(req, w, b'{"fields":[', (f,), False, False, False)
-        return self._list(req, w, b'{"fields":[', (_TIMESTAMP, f), False, False, False)
+            return self._list(req, w, '{"fields":[', (f,), False, False, False)
+        return self._list(req, w, '{"fields":[', (_TIMESTAMP, f), False, False, False)
 
     def telegram(self, req, w):
         p = self.parser
         if not p.telegrams:
-            return self._list(req, w, b"", (), True, False, False)  # the 503 answer
+            return self._list(req, w, "", (), True, False, False)  # the 503 answer
         req.ctype = b"text/plain; charset=us-ascii"
         w.raw(p.buf, 0, p.length)
         return 200

@@ -18,19 +18,19 @@ from . import log
 
 from .buffers import HEAD_ROOM
 _REASONS = {
-    200: b"OK",
-    204: b"No Content",
-    400: b"Bad Request",
-    401: b"Unauthorized",
-    404: b"Not Found",
-    405: b"Method Not Allowed",
-    408: b"Request Timeout",
-    413: b"Content Too Large",
-    431: b"Request Header Fields Too Large",
-    500: b"Internal Server Error",
-    501: b"Not Implemented",
-    503: b"Service Unavailable",
-    505: b"HTTP Version Not Supported",
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    413: "Content Too Large",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
 }
 _JSON = b"application/json"
 
@@ -102,22 +102,22 @@ class Responder:
     def _headers(self, c, status, length, keep):
         hw = self.hw
         hw.reset()
-        hw.raw(b"HTTP/1.1 ")
+        hw.raw("HTTP/1.1 ")
         hw.integer(status)
-        hw.raw(b" ")
-        hw.raw(_REASONS.get(status, b"Unknown"))
-        hw.raw(b"\r\nServer: dsmr-api\r\nAccess-Control-Allow-Origin: *\r\n")
+        hw.raw(" ")
+        hw.raw(_REASONS.get(status, "Unknown"))
+        hw.raw("\r\nServer: dsmr-api\r\nAccess-Control-Allow-Origin: *\r\n")
         if status != 204:
-            hw.raw(b"Content-Type: ")
+            hw.raw("Content-Type: ")
             hw.raw(c.req.ctype)
-            hw.raw(b"\r\nContent-Length: ")
+            hw.raw("\r\nContent-Length: ")
             hw.integer(length)
-            hw.raw(b"\r\nCache-Control: ")
+            hw.raw("\r\nCache-Control: ")
             hw.raw(c.req.cache)
-            hw.raw(b"\r\n")
+            hw.raw("\r\n")
         if c.req.extra:
             hw.raw(c.req.extra)
-        hw.raw(b"Connection: keep-alive\r\n\r\n" if keep else b"Connection: close\r\n\r\n")
+        hw.raw("Connection: keep-alive\r\n\r\n" if keep else "Connection: close\r\n\r\n")
         return hw.w[0]
 
     def _respond(self, c, status, body, length=0):
@@ -150,9 +150,9 @@ class Responder:
         """Answers with {"error": msg}; returns -1 when the connection must close."""
         w = self.w
         w.reset()
-        w.raw(b'{"error": ')
+        w.raw('{"error": ')
         w.string(msg.encode() if isinstance(msg, str) else msg)
-        w.raw(b"}\n")
+        w.raw("}\n")
         c.req.ctype = _JSON
         if status in (400, 408, 413, 431, 501, 505):
             c.req.keep_alive = False

@@ -41,15 +41,15 @@ class Samples:
         self.last = t
 
     def render(self, req, w):
-        w.raw(b'{"interval":')
+        w.raw('{"interval":')
         w.integer(self.interval)
         start = (self.head - self.n) % self.count
-        w.raw(b',"span":')
+        w.raw(',"span":')
         w.integer(self.last - self.times[start] if self.n else 0)
-        w.raw(b',"watts":[')
+        w.raw(',"watts":[')
         for i in range(self.n):
             if i:
-                w.raw(b",")
+                w.raw(",")
             w.integer(self.watts[(start + i) % self.count])
-        w.raw(b"]}\n")
+        w.raw("]}\n")
         return 200

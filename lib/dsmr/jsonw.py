@@ -219,7 +219,11 @@ class JsonWriter:
         return self.flushed == 0
 
     def raw(self, src, s=0, e=-1):
-        """Copies src[s:e] (bytes-like) as is."""
+        """Copies src[s:e] as is: bytes-like, or on MicroPython an ASCII str.
+
+        (The firmware writes its fixed JSON fragments as str literals: in a
+        .mpy they are interned strings, where a bytes literal is an object of
+        its own on the heap, some 40 bytes more each.)"""
         if e < 0:
             e = len(src)
         while True:
