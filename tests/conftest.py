@@ -68,3 +68,14 @@ def meter():
     m = TcpMeter()
     yield m
     m.close()
+
+
+@pytest.fixture
+def fw(meter, tmp_path):
+    """The firmware under MicroPython, reading P1 from `meter`; stopped after the test."""
+    from harness import Firmware
+
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
+    meter.wait_client()
+    yield f
+    f.stop()

@@ -23,6 +23,12 @@ MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 HEAP = os.environ.get("DSMR_TEST_HEAP", "256k")
 
 
+def fixture(name):
+    """The bytes of tests/fixtures/<name>.txt: a telegram as a meter sends it."""
+    with open(os.path.join(ROOT, "tests", "fixtures", name + ".txt"), "rb") as f:
+        return f.read()
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

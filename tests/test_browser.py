@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness import ROOT, Firmware, wait_for
+from harness import ROOT, wait_for
 
 sys.path.insert(0, ROOT)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -22,7 +22,6 @@ if not CHROMIUM or sync_playwright is None:
         raise RuntimeError("chromium or playwright is missing: `make test` installs them")
     pytest.skip("needs Debian's chromium (apt-get install chromium)", allow_module_level=True)
 
-from dsmr import timestamp  # noqa: E402
 from firmware.simulator import Meter  # noqa: E402
 
 SHOTS = os.path.join(ROOT, "build")
@@ -45,14 +44,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
         b.close()
-
-
-@pytest.fixture
-def fw(meter, tmp_path):
-    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
-    meter.wait_client()
-    yield f
-    f.stop()
 
 
 def open_page(browser, fw, **kw):

@@ -11,15 +11,10 @@ from dsmr_parser import telegram_specifications as specs
 from dsmr_parser.parsers import TelegramParser
 
 from dsmr import fields
-from harness import Firmware, TcpMeter, wait_for
+from harness import Firmware, TcpMeter, fixture, wait_for
 
-FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "spec", "dsmr-api.txt")
 
-
-def fixture(name):
-    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
-        return f.read()
 
 
 def spec_text():

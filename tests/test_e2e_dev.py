@@ -5,7 +5,6 @@ import json
 import os
 import time
 
-import pytest
 
 from harness import Firmware, wait_for
 
@@ -14,14 +13,6 @@ FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 
 def pairs(doc, key):
     return {e["name"]: e["value"] for e in doc[key]}
-
-
-@pytest.fixture
-def fw(meter, tmp_path):
-    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
-    meter.wait_client()
-    yield f
-    f.stop()
 
 
 def test_info_counts_what_happened(fw, meter):

@@ -9,15 +9,10 @@ import os
 import time
 
 
-from harness import Firmware, wait_for
+from harness import Firmware, fixture, wait_for
 
 FAKES = os.path.join(os.path.dirname(__file__), "fakes")
-FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 
-
-def fixture(name):
-    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
-        return f.read()
 
 
 class Dongle:

@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 
-import pytest
 from dsmr_parser import telegram_specifications as specs
 from dsmr_parser.parsers import TelegramParser
 
@@ -53,14 +52,6 @@ def hist(fw, path):
     r = fw.get("/api/v1/hist/" + path)
     assert r.status == 200, r.body
     return r.json()
-
-
-@pytest.fixture
-def fw(meter, tmp_path):
-    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
-    meter.wait_client()
-    yield f
-    f.stop()
 
 
 def test_a_day_gives_24_hourly_records_with_the_right_usage(fw, meter):

@@ -12,9 +12,8 @@ import time
 import paho.mqtt.client as paho
 import pytest
 
-from harness import Firmware, free_port, wait_for
+from harness import Firmware, fixture, free_port, wait_for
 
-FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
 
 if MOSQUITTO is None:
@@ -22,10 +21,6 @@ if MOSQUITTO is None:
         raise RuntimeError("mosquitto is missing: .ci/run installs it (apt-get install mosquitto)")
     pytest.skip("mosquitto is not installed (apt-get install mosquitto)", allow_module_level=True)
 
-
-def fixture(name):
-    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
-        return f.read()
 
 
 class Broker:

@@ -2,21 +2,15 @@
 TCP reader, as Home Assistant's DSMR integration uses it in network mode."""
 
 import asyncio
-import os
 import socket
 import time
 
 import pytest
 from dsmr_parser.clients.protocol import create_tcp_dsmr_reader
 
-from harness import Firmware, free_port, wait_for
-
-FIX = os.path.join(os.path.dirname(__file__), "fixtures")
+from harness import Firmware, fixture, free_port, wait_for
 
 
-def fixture(name):
-    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
-        return f.read()
 
 
 @pytest.fixture

@@ -13,14 +13,9 @@ import pytest
 from dsmr_parser import telegram_specifications as specs
 from dsmr_parser.parsers import TelegramParser
 
-from harness import Firmware, TcpMeter, free_port, get, wait_for
-
-FIX = os.path.join(os.path.dirname(__file__), "fixtures")
+from harness import Firmware, TcpMeter, fixture, free_port, get, wait_for
 
 
-def fixture(name):
-    with open(os.path.join(FIX, name + ".txt"), "rb") as f:
-        return f.read()
 
 
 @pytest.fixture
