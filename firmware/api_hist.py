@@ -46,13 +46,7 @@ class HistoryApi:
         return self._list(w, which, h.rings[which], order == "asc", usage)
 
     def _list(self, w, which, ring, ascending, usage):
-        recs = []  # (key, values), newest first
-        key = ring.key
-        if key >= 0:
-            for k in range(key, key - ring.slots, -1):
-                v = ring.read(k)
-                if v is not None:
-                    recs.append((k, v))
+        recs = ring.newest()
         if usage:
             recs = self._usage(which, recs)
         if ascending:

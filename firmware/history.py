@@ -71,6 +71,20 @@ class Ring:
             raw = f.read(SIZE)
         return decode(raw, key)
 
+    def newest(self):
+        """[(key, counters)] of every readable record, newest first (one file open)."""
+        out = []
+        if self.key < 0:
+            return out
+        out.append((self.key, tuple(self.cur)))
+        with open(self.path, "rb") as f:
+            for k in range(self.key - 1, max(-1, self.key - self.slots), -1):
+                f.seek((k % self.slots) * SIZE)
+                v = decode(f.read(SIZE), k)
+                if v is not None:
+                    out.append((k, v))
+        return out
+
     def write(self, key, values):
         rec = struct.pack("<I5i", key, *values)
         rec += struct.pack("<H", crc16(rec))
