@@ -20,8 +20,8 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 run: venv
-	@echo "dsmr-api on http://127.0.0.1:$${DSMR_HTTP_PORT:-8080}/ (simulated meter unless DSMR_P1 is set)"
-	@echo "  try: http://127.0.0.1:$${DSMR_HTTP_PORT:-8080}/api/v1/sm/actual   Ctrl-C stops"
+	@echo "dsmr-api: the web page at http://127.0.0.1:$${DSMR_HTTP_PORT:-8080}/ (simulated meter unless DSMR_P1 is set)"
+	@echo "  the API: http://127.0.0.1:$${DSMR_HTTP_PORT:-8080}/api/v1/sm/actual   raw telegrams: tcp port 2002   Ctrl-C stops"
 	$(MP) main.py
 
 test: venv test-deps
