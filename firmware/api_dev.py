@@ -92,6 +92,7 @@ class DeviceApi:
             ("mqttpublished", app.mqtt.published if app.mqtt else 0, None),
             ("mqttreconnects", app.mqtt.reconnects if app.mqtt else 0, None),
             ("historywrites", app.history.writes() if app.history else 0, None),
+            ("ntpsyncs", app.ntp.synced if app.ntp else 0, None),
             ("wifimode", app.wifi.mode if app.wifi else "none", None),
             ("wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
             ("watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),

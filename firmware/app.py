@@ -34,6 +34,7 @@ class App:
         self.samples = Samples()
         self.reader.listeners.append(self.samples.update)
         self.history = None
+        self.ntp = None
         if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
             from .history import History
 
@@ -84,6 +85,12 @@ class App:
         asyncio.create_task(self.reader.run())
         if self.wifi is not None:
             asyncio.create_task(self.wifi.run())
+            if self.settings["ntp_server"]:
+                from .ntp import Ntp
+
+                wifi = self.wifi
+                self.ntp = Ntp(self.settings, platform, lambda: wifi.mode == "station")  # pyright: ignore
+                asyncio.create_task(self.ntp.run())
         if self.settings["wdt_timeout"] and platform.NAME == "esp32":
             from .watchdog import Watchdog
 

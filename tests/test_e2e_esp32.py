@@ -16,12 +16,13 @@ FAKES = os.path.join(os.path.dirname(__file__), "fakes")
 
 
 class Dongle:
-    def __init__(self, tmp_path, meter, settings=None, wifi="ok", **kw):
+    def __init__(self, tmp_path, meter, settings=None, wifi="ok", env_extra=None, **kw):
         self.log_path = str(tmp_path / "hardware.log")
         if settings is not None:
             (tmp_path / "settings.json").write_text(json.dumps(settings))
         env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": FAKES + ":.frozen", "FAKE_LOG": self.log_path,
                "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": wifi}
+        env.update(env_extra or {})
         self.fw = Firmware(tmp_path, "uart", env=env, **kw)
 
     def events(self, kind=None):
@@ -165,3 +166,35 @@ def test_a_silent_line_is_an_absent_meter_and_keeps_the_watchdog_fed(tmp_path, m
         assert "watchdog:" not in d.fw.log()
     finally:
         d.fw.stop()
+
+
+def test_ntp_sets_the_clock_once_wifi_is_up(tmp_path, meter):
+    import socket
+    import struct
+    import threading
+
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    answer_time = 1795670000  # 2026-11-26 05:13:20 UTC, a Thursday
+
+    def serve():
+        data, addr = srv.recvfrom(48)
+        reply = bytearray(48)
+        reply[0] = 0x1C
+        reply[40:44] = struct.pack("!I", answer_time + 2208988800)
+        srv.sendto(bytes(reply), addr)
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": "127.0.0.1"},
+               env_extra={"DSMR_NTP_PORT": str(port)})
+    try:
+        wait_for(lambda: d.events("rtc"), 15, "the clock set")
+        (rtc,) = d.events("rtc")
+        # the fake runs on the unix port, whose time counts from 1970 like Unix time
+        assert rtc["datetime"] == [2026, 11, 26, 3, 5, 13, 20, 0]  # weekday 3 = Thursday
+        assert "NTP: clock set" in d.fw.log()
+    finally:
+        d.fw.stop()
+        srv.close()

@@ -7,6 +7,7 @@ Both export the same names; nothing outside this package touches `machine`,
   data_path(filename)     where settings and data files live
   www_path(filename)      where the web page's files are
   unix_time()             seconds since 1970 (the ESP32 counts from 2000)
+  set_time(unix)          set the clock (the dongle's RTC; a PC keeps its own)
   open_uart(settings)     the P1 UART as a pollable stream (dongle)
   close_uart(uart)        stop reading it, release the data-request pin
   open_serial(path, baud) a serial device or pty as a pollable stream (host)

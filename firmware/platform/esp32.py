@@ -46,6 +46,14 @@ def unix_time():
     return time.time() + _EPOCH
 
 
+def set_time(unix):
+    """Sets the RTC to Unix time `unix` (UTC)."""
+    from machine import RTC
+
+    t = time.gmtime(unix - _EPOCH)  # (8 fields on the ESP32, 9 on the unix port)
+    RTC().datetime((t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0))
+
+
 def open_uart(settings):
     """The P1 UART, configured from the settings; asyncio polls it."""
     global _request_pin

@@ -40,6 +40,10 @@ def unix_time():
     return time.time()
 
 
+def set_time(unix):
+    pass  # the PC keeps its own clock
+
+
 _VMIN = 6
 _VTIME = 5
 _BAUD = {9600: termios.B9600, 57600: termios.B57600, 115200: termios.B115200}
