@@ -1,14 +1,30 @@
-"""dsmr-api firmware: reads a smart meter's P1 port and serves it as a REST API.
+"""dsmr-api firmware: reads a smart meter's P1 port and serves it on the network.
 
 Where things are:
-  app.py          wiring: settings, P1 reader, HTTP server, tasks
-  p1_reader.py    the asyncio task that feeds P1 bytes to lib/dsmr's parser
-  p1_sources.py   where P1 bytes come from: UART, serial device, TCP, simulator
-  simulator.py    a simulated DSMR 5 meter (telegram generator)
-  http_server.py  the tiny asyncio socket HTTP server (limits, timeouts, errors)
-  api_sm.py       the /api/v1/sm/* and /api/v0/sm/* endpoints (JSON rendering)
-  routes.py       the route table: path -> handler
-  settings.py     settings with defaults, host overrides by DSMR_<NAME>
-  log.py          log lines
-  platform/       the hardware layer: esp32.py on the dongle, unix.py on a PC
+  app.py           wiring: settings, buffers, P1 reader, HTTP server, tasks
+  buffers.py       the big buffers, allocated first
+  p1_reader.py     the asyncio task that feeds P1 bytes to lib/dsmr's parser
+  p1_sources.py    where P1 bytes come from: UART, serial device, TCP, simulator
+  simulator.py     a simulated DSMR 5 meter (telegram generator)
+  http_server.py   the tiny asyncio socket HTTP server (limits, timeouts)
+  http_request.py  request parsing
+  http_response.py routing, headers, JSON errors
+  routes.py        the route table: path -> handler
+  api_sm.py        /api/v1/sm/* and /api/v0/sm/actual (JSON from the telegram)
+  api_dev.py       /api/v1/dev/info and /time
+  api_settings.py  /api/v1/dev/settings
+  api_setup.py     the Wi-Fi setup page
+  api_hist.py      /api/v1/hist/*
+  history.py       hours, days and months on flash
+  samples.py       the last hour of power in RAM
+  static.py        the web page from www/
+  raw_stream.py    the raw telegram stream (TCP) for Home Assistant / DSMR-reader
+  mqtt.py          MQTT with Home Assistant discovery
+  wifi.py          station, setup access point, hostname for mDNS
+  ntp.py           the clock from NTP
+  watchdog.py      the hardware watchdog's health task
+  settings.py      the settings file and DSMR_<NAME> overrides (settings_table.py: the table)
+  lazy.py          code loaded on first use
+  log.py           log lines
+  platform/        the hardware layer: esp32.py on the dongle, unix.py on a PC
 """

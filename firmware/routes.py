@@ -28,7 +28,6 @@ class Router:
         self.app = app
         sm = api_sm.SmartMeterApi(app.reader)
         dev = api_dev.DeviceApi(app)
-        self.sm_index = sm.index
         self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
         from .static import Static
 
