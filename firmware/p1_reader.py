@@ -77,11 +77,11 @@ class P1Reader:
             errs = p.crc_errors + p.framing_errors + p.oversize
             if p.feed(buf, n):
                 self.last_telegram_ms = time.ticks_ms()
-                for listener in self.listeners:
+                for i in range(len(self.listeners)):  # (an index loop allocates nothing)
                     try:
-                        listener(p)
+                        self.listeners[i](p)
                     except Exception as e:  # a listener's trouble is not the reader's
-                        log.error("P1 listener %r: %r" % (listener, e))
+                        log.error("P1 listener %r: %r" % (self.listeners[i], e))
             if p.crc_errors + p.framing_errors + p.oversize != errs:
                 self._log_errors()
 

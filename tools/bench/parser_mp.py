@@ -97,3 +97,41 @@ a1 = gc.mem_alloc()
 gc.enable()
 print("render_fields_bytes=%d" % w.length())
 print("render_fields_bytes_allocated_per_render=%.2f" % ((a1 - a0) / 100))
+
+# what the P1 reader does per telegram besides parsing: history and the samples ring
+import os  # noqa: E402
+
+from firmware.history import History  # noqa: E402
+from firmware.samples import Samples  # noqa: E402
+
+
+class _Platform:
+    @staticmethod
+    def data_path(name):
+        d = "/tmp/dsmr-bench-%d" % os.getpid() if hasattr(os, "getpid") else "/tmp/dsmr-bench"
+        try:
+            os.mkdir(d)
+        except OSError:
+            pass
+        return d + "/" + name
+
+
+hist = History({"hist_hours": 48, "hist_days": 14, "hist_months": 24}, _Platform)
+samples = Samples()
+for _ in range(5):
+    p.feed(tele, len(tele))
+    hist.update(p)
+    samples.update(p)
+gc.collect()
+gc.disable()
+a0 = gc.mem_alloc()
+t0 = time.ticks_us()
+for _ in range(N // 4):
+    p.feed(tele, len(tele))
+    hist.update(p)
+    samples.update(p)
+dt = time.ticks_diff(time.ticks_us(), t0)
+a1 = gc.mem_alloc()
+gc.enable()
+print("telegram_with_history_and_samples_us=%.1f" % (dt / (N // 4)))
+print("telegram_with_history_and_samples_bytes_allocated=%.2f" % ((a1 - a0) / (N // 4)))
