@@ -56,7 +56,11 @@ class App:
 
             self.wifi = WiFi(self.settings)  # pyright: ignore[reportAttributeAccessIssue]
             self.wifi.start()  # the hostname first, so mDNS answers it
-        self.http.listen()
+        try:
+            self.http.listen()
+        except OSError as e:
+            log.error("cannot listen on port %d (in use? %r)" % (self.settings["http_port"], e))
+            raise
         log.info(
             "dsmr-api %s on %s (MicroPython %s): http://%s:%d/ , P1 from %s"
             % (
@@ -100,14 +104,21 @@ class App:
 
 
 def main():
+    """Runs the firmware; if it ever stops on an error, the dongle restarts rather
+    than sit in the REPL (on a PC the process ends with the error logged)."""
     from .buffers import Buffers
     from .settings import Settings
 
-    settings = Settings(platform)
-    gc.collect()
-    bufs = Buffers(settings)
-    app = App(settings, bufs)
     try:
+        settings = Settings(platform)
+        gc.collect()
+        bufs = Buffers(settings)
+        app = App(settings, bufs)
         asyncio.run(app.run())
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        log.error("firmware stopped: %r" % e)
+        platform.restart()
     finally:
         asyncio.new_event_loop()

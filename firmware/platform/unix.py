@@ -89,4 +89,4 @@ def network_info():
 
 
 def restart():
-    raise SystemExit("restart requested: start the firmware again")
+    raise SystemExit(1)  # a PC: the firmware ends; the dongle would reboot here
