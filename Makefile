@@ -27,12 +27,14 @@ run: venv
 test: venv test-deps
 	$(BIN)/pytest -q tests
 
-# The MQTT tests need a real broker and the web page tests a real browser:
-# Debian's mosquitto and chromium, installed here when we may (as root).
+# The MQTT tests need a real broker, the web page tests a real browser and
+# pyright needs Node.js: Debian's mosquitto, chromium and nodejs, installed
+# here when we may (as root).
 test-deps:
 	@missing=""; \
 	[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing="$$missing mosquitto"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
