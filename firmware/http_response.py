@@ -49,14 +49,17 @@ class Responder:
         req = c.req
         if status:
             return self.error(c, status, req.error)
-        self._dispatch(c, req)
-        return req.used if req.keep_alive else -1
-
-    def _dispatch(self, c, req):
         route = self.router.resolve(req.path)
         if route is None:
             self.error(c, 404, "no such endpoint")
-            return
+        else:
+            self._dispatch(c, req, route)
+            drop = getattr(route.handler, "drop", None)
+            if drop is not None:
+                drop()  # a Lazy handler's module leaves the heap again (lazy.py)
+        return req.used if req.keep_alive else -1
+
+    def _dispatch(self, c, req, route):
         method = req.method
         allowed = route.methods
         if method == b"OPTIONS":

@@ -1,10 +1,12 @@
 """Code that is loaded only when it is needed, and dropped again where that is safe.
 
 The heap is the dongle's scarcest resource and every loaded function stays
-in it. Endpoints most never call (settings, setup) are `Lazy` handlers:
-their module loads on the first request. The
-settings table is loaded to read the settings and dropped afterwards
-(`unload`), as the field table is.
+in it. Endpoints the web page seldom or never calls (device info and time,
+history, settings, setup) are `Lazy` handlers: their module is loaded for
+the request and dropped when the response is out (http_response.py calls
+`drop()`), so at most one of them is in the heap at a time. The settings
+table is loaded to read the settings and dropped afterwards (`unload`), as
+the field table is.
 """
 
 import sys
@@ -27,15 +29,26 @@ def unload(name):
 
 
 class Lazy:
-    """A route handler whose module loads on the first request: `Lazy(app, "api_dev", "DeviceApi", "info")`."""
+    """A route handler whose module is loaded for a request and dropped after it:
+    `Lazy(app, "api_dev", "DeviceApi", "info")`."""
 
     def __init__(self, app, module, cls, method):
         self.app = app
         self.where = (module, cls, method)
         self.fn = None
+        self.loaded = ()  # the firmware modules its loading brought in
 
     def __call__(self, req, w):
         if self.fn is None:
             module, cls, method = self.where
+            before = set(sys.modules)
             self.fn = getattr(getattr(load(module), cls)(self.app), method)
+            self.loaded = [m[9:] for m in sys.modules if m not in before and m.startswith("firmware.")]
         return self.fn(req, w)
+
+    def drop(self):
+        """Lets the module's code go (the next request loads it again)."""
+        self.fn = None
+        for name in self.loaded:
+            unload(name)
+        self.loaded = ()

@@ -2,11 +2,12 @@
 
 Exact paths first; then prefixes whose handler gets the rest of the path
 (only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or
-None. What the web page polls is loaded at start; the settings and setup
-endpoints, which few ever call, on their first request (lazy.py).
+None. What the web page polls every second is loaded at start; the device,
+history, settings and setup endpoints are loaded for their request and
+dropped after it (lazy.py).
 """
 
-from . import api_dev, api_hist, api_sm
+from . import api_sm
 from .lazy import Lazy
 
 _GET = (b"GET",)
@@ -27,7 +28,6 @@ class Router:
     def __init__(self, app):
         self.app = app
         sm = api_sm.SmartMeterApi(app.reader)
-        dev = api_dev.DeviceApi(app)
         self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
         from .static import Static
 
@@ -43,13 +43,13 @@ class Router:
             b"/api/v1/sm/telegram": Route(sm.telegram),
             b"/api/v1/sm/samples": Route(app.samples.render),
             b"/index.html": Route(self.page),
-            b"/api/v1/dev/info": Route(dev.info),
-            b"/api/v1/dev/time": Route(dev.time),
+            b"/api/v1/dev/info": Route(Lazy(app, "api_dev", "DeviceApi", "info")),
+            b"/api/v1/dev/time": Route(Lazy(app, "api_dev", "DeviceApi", "time")),
             b"/api/v1/dev/settings": Route(Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
         }
         self.prefixes = (
             (b"/api/v1/sm/fields/", Route(sm.field)),
-            (b"/api/v1/hist/", Route(api_hist.HistoryApi(app).handle, (b"GET", b"POST"))),
+            (b"/api/v1/hist/", Route(Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
         )
 
     def index(self, req, w):
