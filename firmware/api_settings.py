@@ -13,6 +13,7 @@ clients keep working.
 
 import json
 
+from . import platform
 from .http_request import header
 from .lazy import load, unload
 
@@ -76,7 +77,7 @@ class SettingsApi:
         if "name" in doc and "value" in doc and len(doc) == 2:
             doc = {doc["name"]: doc["value"]}
         try:
-            restart = s.update(doc)
+            restart = save(s, doc)
         except ValueError as e:
             return _error(w, 400, e.args[0])
         except OSError as e:
@@ -87,6 +88,14 @@ class SettingsApi:
         w.raw(json.dumps(restart).encode())
         w.raw("}\n")
         return 200
+
+
+def save(s, changes):
+    """Checks and saves changes to the settings `s` (settings.py, loaded for it)."""
+    try:
+        return load("settings").update(platform, s, changes)
+    finally:
+        unload("settings")
 
 
 def _error(w, status, msg):

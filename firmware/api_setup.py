@@ -11,7 +11,7 @@ import asyncio
 import json
 
 from . import platform
-from .api_settings import _error, authorized
+from .api_settings import _error, authorized, save
 
 _FORM = b"""<!doctype html><meta charset=utf-8><meta name=viewport content="width=device-width">
 <title>dsmr-api setup</title><body style="font-family:sans-serif;max-width:26em;margin:2em auto">
@@ -79,7 +79,7 @@ class SetupApi:
         if doc.get("hostname"):
             changes["hostname"] = doc["hostname"]
         try:
-            s.update(changes)
+            save(s, changes)
         except ValueError as e:
             return _error(w, 400, e.args[0])
         req.ctype = b"text/html; charset=utf-8"

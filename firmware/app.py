@@ -107,10 +107,11 @@ def main():
     """Runs the firmware; if it ever stops on an error, the dongle restarts rather
     than sit in the REPL (on a PC the process ends with the error logged)."""
     from .buffers import Buffers
-    from .settings import Settings
+    from .lazy import load, unload
 
     try:
-        settings = Settings(platform)
+        settings = load("settings").read(platform)
+        unload("settings")  # loaded again only to change a setting
         gc.collect()
         bufs = Buffers(settings)
         app = App(settings, bufs)

@@ -41,7 +41,7 @@ def fresh(content=None, env=None):
     if content is not None:
         with open(_DIR + "/settings.json", "w") as f:
             f.write(content)
-    return settings.Settings(FakePlatform(env))
+    return settings.read(FakePlatform(env))
 
 
 def saved_file():
@@ -71,12 +71,12 @@ def case_bad_values_in_the_file_are_dropped_one_by_one():
 
 def case_update_validates_saves_and_says_what_needs_a_restart():
     s = fresh()
-    restart = s.update({"hostname": "p1", "http_timeout": "9", "p1_require_crc": True})
+    restart = settings.update(FakePlatform(), s, {"hostname": "p1", "http_timeout": "9", "p1_require_crc": True})
     assert restart == ["hostname"]
     assert s["http_timeout"] == 9 and s["p1_require_crc"] is True  # live
     assert s["hostname"] == "dsmr-api"  # after a restart
     assert saved_file() == {"hostname": "p1", "http_timeout": 9, "p1_require_crc": True}
-    assert settings.Settings(FakePlatform())["hostname"] == "p1"
+    assert settings.read(FakePlatform())["hostname"] == "p1"
     try:
         os.stat(_DIR + "/settings.json.tmp")
         assert False, "temporary file left behind"
@@ -98,7 +98,7 @@ def case_invalid_updates_change_nothing():
         ({"http_timeout": 7, "http_port": -1}, "http_port must be 1..65535"),
     ):
         try:
-            s.update(bad)
+            settings.update(FakePlatform(), s, bad)
             assert False, bad
         except ValueError as e:
             assert e.args[0] == msg, (e.args[0], msg)
@@ -110,14 +110,14 @@ def case_environment_overrides_are_not_saved():
     s = fresh(env={"DSMR_HTTP_TIMEOUT": "3", "DSMR_HOSTNAME": ""})
     assert s["http_timeout"] == 3
     assert s["hostname"] == "dsmr-api"  # invalid override ignored
-    s.update({"sim_speed": 60})
+    settings.update(FakePlatform(), s, {"sim_speed": 60})
     assert saved_file() == {"sim_speed": 60}
 
 
 def case_a_half_done_fat_style_write_is_recovered():
     s = fresh('{"hostname": "old"}')
     os.rename(_DIR + "/settings.json", _DIR + "/settings.json.tmp")  # cut between remove and rename
-    s = settings.Settings(FakePlatform())
+    s = settings.read(FakePlatform())
     assert s["hostname"] == "old"
 
 
