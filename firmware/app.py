@@ -1,8 +1,8 @@
 """Wiring: settings, the P1 reader task and the HTTP server on one asyncio loop.
 
-Start-up order matters for memory: main() reads the settings, allocates all
-big buffers (buffers.py) while the heap is still in one piece, and only then
-loads the rest of the code.
+Start-up order matters for memory (see buffers.py): main() reads the
+settings, App loads (compiles, from sources) the code it needs with the
+collector running every few KB, and only then allocates the big buffers.
 """
 
 import asyncio
@@ -12,33 +12,37 @@ import sys
 from . import log, platform
 
 VERSION = "0.1.0"
+_START_GC_BYTES = 2048
 
 
 class App:
     VERSION = VERSION
 
-    def __init__(self, settings, bufs):
+    def __init__(self, settings):
+        from .buffers import Buffers
         from .http_server import HttpServer
         from .p1_reader import P1Reader
         from .routes import Router
+        from .samples import Samples
 
         s = settings
+        keep_history = s["hist_hours"] and s["hist_days"] and s["hist_months"]
+        if keep_history:
+            from .history import History
+        gc.collect()
+        bufs = Buffers(settings)
         self.settings = settings
         self.wifi = None  # set in run() on the dongle
         self.watchdog = None
         self.raw = None
         self.mqtt = None
         self.reader = P1Reader(settings, bufs)
-        from .samples import Samples
-
         self.samples = Samples()
         self.reader.listeners.append(self.samples.update)
         self.history = None
         self.ntp = None
-        if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
-            from .history import History
-
-            self.history = History(s, platform)
+        if keep_history:
+            self.history = History(s, platform)  # pyright: ignore[reportPossiblyUnbound]
             self.reader.listeners.append(self.history.update)
         self.http = HttpServer(
             s["http_port"],
@@ -106,15 +110,16 @@ class App:
 def main():
     """Runs the firmware; if it ever stops on an error, the dongle restarts rather
     than sit in the REPL (on a PC the process ends with the error logged)."""
-    from .buffers import Buffers
     from .lazy import load, unload
 
+    # While code is compiled, its garbage is collected every few KB, before
+    # long-lived objects settle in among it: less fragmentation, lower peak.
+    gc.threshold(_START_GC_BYTES)
     try:
         settings = load("settings").read(platform)
         unload("settings")  # loaded again only to change a setting
-        gc.collect()
-        bufs = Buffers(settings)
-        app = App(settings, bufs)
+        app = App(settings)
+        gc.threshold(-1)
         asyncio.run(app.run())
     except KeyboardInterrupt:
         raise

@@ -1,10 +1,11 @@
-"""The firmware's big long-lived buffers, allocated first, while the heap is in one piece.
+"""The firmware's big long-lived buffers, allocated once, right after the code is loaded.
 
-Loading code (and, from sources, compiling it) leaves the heap full of small
-holes; a 4 KB telegram buffer asked for after that may find no hole big
-enough, at some heap sizes and not at others. So app.main() allocates every
-big buffer here before it loads the rest of the firmware, and each part is
-handed its own:
+Compiling code from sources needs room for its parse tree, which is garbage
+a moment later; the buffers are allocated after it so that room is theirs
+afterwards (allocating them first made the peak higher by their size).
+Compiling also leaves holes; app.main() keeps them few by collecting every
+few KB while code loads (gc.threshold), so a 4 KB block still finds its
+place. Each part is handed its own buffer:
   telegrams  the P1 parser's two telegram buffers (p1_buffer bytes each)
   chunk      what the P1 reader reads into
   response   the shared HTTP response buffer, HEAD_ROOM of it for headers
