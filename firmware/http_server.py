@@ -37,6 +37,13 @@ _TIMEOUT_408 = (
     b'{"error": "request took too long"}\r\n'
 )
 
+_BUSY_503 = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Access-Control-Allow-Origin: *\r\nRetry-After: 5\r\nContent-Length: 34\r\n"
+    b"Connection: close\r\n\r\n"
+    b'{"error": "out of memory: retry"}\n'
+)
+
 
 async def _readable(sock):  # pyright: ignore  (a generator-based awaitable, as asyncio's Stream.read)
     # asyncio's own primitive for "wake me when this socket is readable"
@@ -111,15 +118,47 @@ class HttpServer:
                     if e.args and e.args[0] in (11, 103, 104):  # EAGAIN, ECONNABORTED, ECONNRESET
                         continue
                     raise
-                s.setblocking(False)
                 self.accepted += 1
-                c = Conn(s, addr, self.pool.pop())
-                c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
-                self.conns.append(c)
-                c.task = asyncio.create_task(self._serve_conn(c))
+                try:
+                    self._start(s, addr)
+                except MemoryError:
+                    log.warn("http accept: out of memory: answered 503")
+                    await self._refuse(s)
             except Exception as e:  # e.g. EMFILE: never let the accept loop die
-                log.warn("http accept: %r" % e)
+                try:
+                    log.warn("http accept: %r" % e)
+                except MemoryError:
+                    log.warn("http accept: out of memory")
                 await asyncio.sleep_ms(100)
+
+    def _start(self, s, addr):
+        """Serves an accepted socket. If that fails (out of memory), its buffer
+        goes back to the pool and the error up: no connection slot is ever lost."""
+        buf = self.pool.pop()
+        c = None
+        try:
+            s.setblocking(False)
+            c = Conn(s, addr, buf)
+            c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
+            self.conns.append(c)
+            c.task = asyncio.create_task(self._serve_conn(c))
+        except BaseException:
+            if c in self.conns:
+                self.conns.remove(c)
+            self.pool.append(buf)
+            raise
+
+    async def _refuse(self, s):
+        """Answers 503 on a socket that could not be served, then closes it
+        once its request is read (closing on unread bytes would reset the
+        connection and lose the answer). Allocates nothing."""
+        try:
+            s.send(_BUSY_503)
+            await asyncio.sleep_ms(100)  # the request arrives meanwhile
+            s.readinto(self.pool[-1])
+        except OSError:
+            pass
+        s.close()
 
     def _evict(self):
         """Drops the connection idle longest without a complete request.

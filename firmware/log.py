@@ -7,7 +7,10 @@ DEBUG = False
 
 
 def _out(level, msg):
-    print("%9.3f %s %s" % (time.ticks_diff(time.ticks_ms(), _T0) / 1000, level, msg))
+    try:
+        print("%9.3f %s %s" % (time.ticks_diff(time.ticks_ms(), _T0) / 1000, level, msg))
+    except MemoryError:
+        print(level, msg)  # no room to format: the line without its time, never an error
 
 
 def info(msg):

@@ -1,0 +1,71 @@
+"""HTTP server cases that need to break something inside the server, run under
+the MicroPython unix port in-process, over real sockets (tests/test_http_cases.py)."""
+
+import asyncio
+import os
+import sys
+
+_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
+for p in (_ROOT + "/lib", _ROOT):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+from firmware import http_server  # noqa: E402
+from firmware.buffers import Buffers  # noqa: E402
+
+_PORT = 20000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 1234)
+
+
+class _NoRoutes:
+    def resolve(self, path):
+        return None  # every path: 404
+
+
+async def _get(port):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    w.write(b"GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    await w.drain()
+    out = b""
+    while True:
+        chunk = await asyncio.wait_for(r.read(512), 5)
+        if not chunk:
+            break
+        out += chunk
+    w.close()
+    return out
+
+
+def case_out_of_memory_while_accepting_answers_503_and_loses_no_slot():
+    settings = {"p1_buffer": 256, "http_buffer": 512, "http_max_conn": 2}
+    srv = http_server.HttpServer(_PORT, Buffers(settings), _NoRoutes())
+    srv.listen()
+    real = http_server.Conn
+
+    def no_memory(*args):
+        raise MemoryError("memory allocation failed")
+
+    async def scenario():
+        task = asyncio.create_task(srv.serve())
+        try:
+            http_server.Conn = no_memory
+            for _ in range(3):  # more often than there are slots
+                got = await _get(_PORT)
+                assert got.startswith(b"HTTP/1.1 503 "), got
+                assert got.endswith(b'{"error": "out of memory: retry"}\n'), got
+                await asyncio.sleep_ms(150)  # the accept loop pauses after an error
+            assert len(srv.pool) == 2 and not srv.conns, (len(srv.pool), srv.conns)
+            http_server.Conn = real
+            for _ in range(3):  # and then served as ever
+                got = await _get(_PORT)
+                assert got.startswith(b"HTTP/1.1 404 "), got
+        finally:
+            http_server.Conn = real
+            task.cancel()
+            srv.listener.close()
+
+    asyncio.run(scenario())
+
+
+def all_cases():
+    return sorted(k for k in globals() if k.startswith("case_"))
