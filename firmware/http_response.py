@@ -14,7 +14,7 @@ import gc
 
 from dsmr.jsonw import JsonWriter
 
-from . import log
+from . import log, routes
 
 from .buffers import HEAD_ROOM
 _REASONS = {
@@ -54,17 +54,18 @@ class Responder:
             self.error(c, 404, "no such endpoint")
         else:
             self._dispatch(c, req, route)
-            drop = getattr(route.handler, "drop", None)
+            drop = getattr(route[0], "drop", None)
             if drop is not None:
                 drop()  # a Lazy handler's module leaves the heap again (lazy.py)
         return req.used if req.keep_alive else -1
 
     def _dispatch(self, c, req, route):
         method = req.method
-        allowed = route.methods
+        handler, allowed = route
         if method == b"OPTIONS":
+            allow = routes.allowed(allowed)
             req.extra = (
-                b"Allow: " + route.allow + b"\r\nAccess-Control-Allow-Methods: " + route.allow
+                b"Allow: " + allow + b"\r\nAccess-Control-Allow-Methods: " + allow
                 + b"\r\nAccess-Control-Allow-Headers: Content-Type, Authorization\r\n"
                 b"Access-Control-Max-Age: 86400\r\n"
             )
@@ -72,13 +73,13 @@ class Responder:
             return
         head = method == b"HEAD"
         if method not in allowed and not (head and b"GET" in allowed):
-            req.extra = b"Allow: " + route.allow + b"\r\n"
+            req.extra = b"Allow: " + routes.allowed(allowed) + b"\r\n"
             self.error(c, 405, "method not allowed here")
             return
         w = self.w
         w.reset()
         try:
-            status = route.handler(req, w)
+            status = handler(req, w)
         except MemoryError:
             gc.collect()
             log.error("handler %s: out of memory" % req.path)
@@ -145,7 +146,7 @@ class Responder:
         if head:
             return
         w.reset(c.send)
-        route.handler(c.req, w)
+        route[0](c.req, w)
         w.flush()
         w.reset()
 

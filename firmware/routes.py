@@ -1,8 +1,8 @@
 """The route table: which path is answered by which handler, with which methods.
 
 Exact paths first; then prefixes whose handler gets the rest of the path
-(only `/api/v1/sm/fields/<name>` so far). `resolve()` returns a Route or
-None. What the web page polls every second is loaded at start; the device,
+(`/api/v1/sm/fields/<name>`, `/api/v1/hist/...`). `resolve()` returns a
+route, a tuple (handler, methods), or None. What the web page polls every second is loaded at start; the device,
 history, settings and setup endpoints are loaded for their request and
 dropped after it (lazy.py).
 """
@@ -13,15 +13,13 @@ from .lazy import Lazy
 _GET = (b"GET",)
 
 
-class Route:
-    def __init__(self, handler, methods=_GET):
-        self.handler = handler
-        self.methods = methods
-        allow = list(methods)
-        if b"GET" in methods:
-            allow.append(b"HEAD")
-        allow.append(b"OPTIONS")
-        self.allow = b", ".join(allow)
+def allowed(methods):
+    """The Allow header's value for a route's methods (OPTIONS and 405 answers)."""
+    allow = list(methods)
+    if b"GET" in methods:
+        allow.append(b"HEAD")
+    allow.append(b"OPTIONS")
+    return b", ".join(allow)
 
 
 class Router:
@@ -33,23 +31,23 @@ class Router:
 
         self.page = Static(app, sm.index).index
         self.exact = {
-            b"/": Route(self.index),
-            b"/setup": Route(self.setup_page),
-            b"/api/v1/dev/setup": Route(Lazy(app, "api_setup", "SetupApi", "save"), (b"POST",)),
-            b"/api/v1/sm/info": Route(sm.info),
-            b"/api/v1/sm/actual": Route(sm.actual),
-            b"/api/v0/sm/actual": Route(sm.actual_v0),
-            b"/api/v1/sm/fields": Route(sm.fields),
-            b"/api/v1/sm/telegram": Route(sm.telegram),
-            b"/api/v1/sm/samples": Route(app.samples.render),
-            b"/index.html": Route(self.page),
-            b"/api/v1/dev/info": Route(Lazy(app, "api_dev", "DeviceApi", "info")),
-            b"/api/v1/dev/time": Route(Lazy(app, "api_dev", "DeviceApi", "time")),
-            b"/api/v1/dev/settings": Route(Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
+            b"/": (self.index, _GET),
+            b"/setup": (self.setup_page, _GET),
+            b"/api/v1/dev/setup": (Lazy(app, "api_setup", "SetupApi", "save"), (b"POST",)),
+            b"/api/v1/sm/info": (sm.info, _GET),
+            b"/api/v1/sm/actual": (sm.actual, _GET),
+            b"/api/v0/sm/actual": (sm.actual_v0, _GET),
+            b"/api/v1/sm/fields": (sm.fields, _GET),
+            b"/api/v1/sm/telegram": (sm.telegram, _GET),
+            b"/api/v1/sm/samples": (app.samples.render, _GET),
+            b"/index.html": (self.page, _GET),
+            b"/api/v1/dev/info": (Lazy(app, "api_dev", "DeviceApi", "info"), _GET),
+            b"/api/v1/dev/time": (Lazy(app, "api_dev", "DeviceApi", "time"), _GET),
+            b"/api/v1/dev/settings": (Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
         }
         self.prefixes = (
-            (b"/api/v1/sm/fields/", Route(sm.field)),
-            (b"/api/v1/hist/", Route(Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
+            (b"/api/v1/sm/fields/", (sm.field, _GET)),
+            (b"/api/v1/hist/", (Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
         )
 
     def index(self, req, w):
