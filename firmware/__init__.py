@@ -2,7 +2,7 @@
 
 Where things are:
   app.py           wiring: settings, buffers, P1 reader, HTTP server, tasks
-  buffers.py       the big buffers, allocated first
+  buffers.py       the big buffers, allocated once
   p1_reader.py     the asyncio task that feeds P1 bytes to lib/dsmr's parser
   p1_sources.py    where P1 bytes come from: UART, serial device, TCP, simulator
   simulator.py     a simulated DSMR 5 meter (telegram generator)
@@ -15,7 +15,8 @@ Where things are:
   api_settings.py  /api/v1/dev/settings
   api_setup.py     the Wi-Fi setup page
   api_hist.py      /api/v1/hist/*
-  history.py       hours, days and months on flash
+  history.py       hours, days and months: the current periods (RAM)
+  history_file.py  their records on flash, read and written
   samples.py       the last hour of power in RAM
   static.py        the web page from www/
   raw_stream.py    the raw telegram stream (TCP) for Home Assistant / DSMR-reader
@@ -24,7 +25,7 @@ Where things are:
   ntp.py           the clock from NTP
   watchdog.py      the hardware watchdog's health task
   settings.py      the settings file and DSMR_<NAME> overrides (settings_table.py: the table)
-  lazy.py          code loaded on first use
+  lazy.py          code loaded when needed and dropped after
   log.py           log lines
   platform/        the hardware layer: esp32.py on the dongle, unix.py on a PC
 """

@@ -1,4 +1,4 @@
-"""The history endpoints, in DSMRloggerAPI's shapes (history.py keeps the records).
+"""The history endpoints, in DSMRloggerAPI's shapes (history.py and history_file.py keep the records).
 
   GET  /api/v1/hist/hours | days | months        newest first (also /desc)
   GET  /api/v1/hist/hours/asc (days, months)     oldest first
@@ -15,7 +15,8 @@ Values are kWh and m3 with 3 decimals.
 
 import json
 
-from . import history
+from . import history_file
+from .history import MONTHS
 from .api_settings import _error, authorized
 
 _PREFIX = len(b"/api/v1/hist/")
@@ -33,30 +34,30 @@ class HistoryApi:
         usage = parts[0] == "usage"
         if usage:
             parts = parts[1:]
-        if not parts or parts[0] not in history.NAMES or len(parts) > 2:
+        if not parts or parts[0] not in history_file.NAMES or len(parts) > 2:
             return _error(w, 404, "no such history: use hours, days or months")
-        which = history.NAMES.index(parts[0])
+        which = history_file.NAMES.index(parts[0])
         order = parts[1] if len(parts) > 1 else "desc"
         if order not in ("asc", "desc") or (usage and len(parts) > 1):
             return _error(w, 404, "no such history order: use asc or desc")
         if req.method == b"POST":
-            if which != history.MONTHS or usage:
+            if which != MONTHS or usage:
                 return _error(w, 405, "only months can be corrected")
             return self._correct(req, w, h.rings[which])
         return self._list(w, which, h.rings[which], order == "asc", usage)
 
     def _list(self, w, which, ring, ascending, usage):
-        recs = ring.newest()
+        recs = history_file.newest(ring)
         if usage:
             recs = self._usage(which, recs)
         if ascending:
             recs.reverse()
-        name = history.NAMES[which]
+        name = history_file.NAMES[which]
         w.raw('{"')
         w.raw(name.encode())
         w.raw('":[')
         for i, (k, v) in enumerate(recs):
-            rid, tz = history.recid(which, k)
+            rid, tz = history_file.recid(which, k)
             w.raw('\n {"recnr":' if i == 0 else ',\n {"recnr":')
             w.integer(i)
             w.raw(',"recid":"')
@@ -70,7 +71,7 @@ class HistoryApi:
             w.integer(k % ring.slots)
             for j in range(5):
                 w.raw(',"')
-                w.raw(history.COUNTERS[j].encode())
+                w.raw(history_file.COUNTERS[j].encode())
                 w.raw('":')
                 w.milli(max(0, v[j]))
             if usage and v[5]:
@@ -84,7 +85,7 @@ class HistoryApi:
         for i in range(len(recs) - 1):
             k, newer = recs[i]
             k2, older = recs[i + 1]
-            used, baseline = history.usage(newer, older, history.HOURS_PER[which] * (k - k2))
+            used, baseline = history_file.usage(newer, older, history_file.HOURS_PER[which] * (k - k2))
             out.append((k, used + [baseline]))
         return out
 
@@ -95,12 +96,12 @@ class HistoryApi:
             return _error(w, 401, "admin password required")
         try:
             doc = json.loads(bytes(req.body or b""))
-            key = history.month_key(str(doc["recid"]))
+            key = history_file.month_key(str(doc["recid"]))
             if key < 0:
                 raise ValueError
-            old = ring.read(key)
+            old = history_file.read(ring, key)
             vals = []
-            for j, c in enumerate(history.COUNTERS):
+            for j, c in enumerate(history_file.COUNTERS):
                 if c in doc:
                     vals.append(int(round(float(doc[c]) * 1000)))
                 else:
@@ -113,7 +114,7 @@ class HistoryApi:
             for j in range(5):
                 ring.cur[j] = vals[j]
         else:
-            ring.write(key, vals)
+            history_file.write(ring, key, vals)
         w.raw('{"saved": "')
         w.raw(str(doc["recid"]).encode())
         w.raw('"}\n')

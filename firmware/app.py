@@ -26,23 +26,23 @@ class App:
         from .samples import Samples
 
         s = settings
-        keep_history = s["hist_hours"] and s["hist_days"] and s["hist_months"]
-        if keep_history:
-            from .history import History
-        gc.collect()
-        bufs = Buffers(settings)
         self.settings = settings
         self.wifi = None  # set in run() on the dongle
         self.watchdog = None
         self.raw = None
         self.mqtt = None
-        self.reader = P1Reader(settings, bufs)
-        self.samples = Samples()
-        self.reader.listeners.append(self.samples.update)
-        self.history = None
         self.ntp = None
-        if keep_history:
-            self.history = History(s, platform)  # pyright: ignore[reportPossiblyUnbound]
+        self.history = None
+        if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
+            from .history import History
+
+            self.history = History(s, platform)  # (checks its files: code loaded for it, dropped)
+        self.samples = Samples()
+        gc.collect()
+        bufs = Buffers(settings)
+        self.reader = P1Reader(settings, bufs)
+        self.reader.listeners.append(self.samples.update)
+        if self.history is not None:
             self.reader.listeners.append(self.history.update)
         self.http = HttpServer(
             s["http_port"],

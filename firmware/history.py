@@ -1,11 +1,11 @@
 """History: the meter's counters per hour, day and month, in rings on flash.
 
 Each ring is one file of `slots` fixed records (hist_hours 48, hist_days 14,
-hist_months 24 by default): a period's key, the five cumulative counters in
-thousandths (electricity delivered and returned, tariff 1 and 2; gas), and a
-CRC-16 over the rest, so a record torn by a power cut reads as empty and
-the others are untouched. The current period lives in RAM and is written
+hist_months 24 by default). The current period lives in RAM and is written
 once, when the next period starts: one flash write per ring per period.
+This module is what stays in RAM, filing each telegram's counters under its
+periods; the file side (records, reading, usage) is history_file.py, loaded
+only when a period ends (once an hour) and for the history endpoints.
 
 Periods come from the meter's own timestamp. Hours are keyed in UTC, using
 the timestamp's S/W flag: the autumn hour that happens twice gets two
@@ -16,100 +16,44 @@ reason (a new meter) starts a new baseline instead of showing an absurd
 number.
 """
 
-import struct
 from array import array
 
 from dsmr import fields, timestamp
-from dsmr.crc16 import crc16
 
-from . import log
+from .lazy import load, unload
 
-_FMT = "<I5iH"
-SIZE = struct.calcsize(_FMT)  # 26 bytes
 HOURS = 0
 DAYS = 1
 MONTHS = 2
-NAMES = ("hours", "days", "months")
-COUNTERS = ("edt1", "edt2", "ert1", "ert2", "gdt")
 _FIELDS = tuple(fields.index(n) for n in (
     "energy_delivered_tariff1", "energy_delivered_tariff2", "energy_returned_tariff1", "energy_returned_tariff2"))
-# beyond this per hour a counter did not move, it was replaced (thousandths)
-_ABSURD = (200000, 200000, 200000, 200000, 100000)  # 200 kWh / 100 m3 per hour
-HOURS_PER = (1, 24, 744)  # hours in a period of each ring (at most)
+
+
+def _files():
+    return load("history_file")
 
 
 class Ring:
+    """One ring's file, size, and the current period kept in RAM."""
+
     def __init__(self, path, slots):
         self.path = path
         self.slots = slots
-        self.key = -1  # the current period, kept in RAM
+        self.key = -1  # the current period
         self.cur = array("i", bytes(20))
         self.writes = 0
-        self._ensure()
-
-    def _ensure(self):
-        want = self.slots * SIZE
-        try:
-            with open(self.path, "rb") as f:
-                have = len(f.read())
-        except OSError:
-            have = -1
-        if have != want:
-            if have >= 0:
-                log.warn("history %s: %d slots now, the file had %d: starting it again" % (self.path, self.slots, have // SIZE))
-            with open(self.path, "wb") as f:
-                f.write(bytes(want))
-
-    def read(self, key):
-        """The counters recorded for period `key`, or None (never written, or damaged)."""
-        if key == self.key:
-            return tuple(self.cur)
-        if key < 0:
-            return None
-        with open(self.path, "rb") as f:
-            f.seek((key % self.slots) * SIZE)
-            raw = f.read(SIZE)
-        return decode(raw, key)
-
-    def newest(self):
-        """[(key, counters)] of every readable record, newest first (one file open)."""
-        out = []
-        if self.key < 0:
-            return out
-        out.append((self.key, tuple(self.cur)))
-        with open(self.path, "rb") as f:
-            for k in range(self.key - 1, max(-1, self.key - self.slots), -1):
-                f.seek((k % self.slots) * SIZE)
-                v = decode(f.read(SIZE), k)
-                if v is not None:
-                    out.append((k, v))
-        return out
-
-    def write(self, key, values):
-        rec = struct.pack("<I5i", key, *values)
-        rec += struct.pack("<H", crc16(rec))
-        with open(self.path, "r+b") as f:
-            f.seek((key % self.slots) * SIZE)
-            f.write(rec)
-        self.writes += 1
 
     def update(self, key, values):
         """Called per telegram: a new period writes the finished one to flash."""
         if key != self.key:
             if self.key >= 0:
-                self.write(self.key, self.cur)
+                try:
+                    _files().write(self, self.key, self.cur)
+                finally:
+                    unload("history_file")
             self.key = key
         for i in range(5):
             self.cur[i] = values[i]
-
-
-def decode(raw, key):
-    if len(raw) != SIZE:
-        return None
-    k, a, b, c, d, e, crc = struct.unpack(_FMT, raw)
-    if k != key or crc != crc16(raw[: SIZE - 2]):
-        return None
-    return a, b, c, d, e
 
 
 class History:
@@ -119,6 +63,12 @@ class History:
             Ring(platform.data_path("hist_days.bin"), settings["hist_days"]),
             Ring(platform.data_path("hist_months.bin"), settings["hist_months"]),
         )
+        try:
+            f = _files()
+            for r in self.rings:
+                f.ensure(r)
+        finally:
+            unload("history_file")
         self.values = array("i", bytes(20))
         self._day = -1
         self._month = -1
@@ -149,41 +99,3 @@ class History:
 
     def writes(self):
         return self.rings[0].writes + self.rings[1].writes + self.rings[2].writes
-
-
-def recid(which, key):
-    """DSMRloggerAPI's record id: YYMMDDHH (local), YYMMDD or YYMM; and S/W for hours."""
-    if which == HOURS:
-        y, m, d, h, _, _, _, summer = timestamp.local(key * 3600)
-        return "%02d%02d%02d%02d" % (y % 100, m, d, h), "S" if summer else "W"
-    if which == DAYS:
-        y, m, d = timestamp.civil_from_days(key)
-        return "%02d%02d%02d" % (y % 100, m, d), None
-    return "%02d%02d" % (key // 12 % 100, key % 12 + 1), None
-
-
-def month_key(recid_text):
-    """The month key of a YYMM record id, or -1."""
-    if len(recid_text) != 4 or not recid_text.isdigit():
-        return -1
-    y, m = int(recid_text[:2]), int(recid_text[2:])
-    return (2000 + y) * 12 + m - 1 if 1 <= m <= 12 else -1
-
-
-def usage(newer, older, hours):
-    """Per-counter usage between two records `hours` apart at most: (values, baseline),
-    where a counter that went down or jumped beyond reason counts 0 and marks a new
-    baseline (a replaced meter)."""
-    out = []
-    baseline = False
-    for i in range(5):
-        a, b = newer[i], older[i]
-        if a < 0 or b < 0:
-            out.append(0)
-            continue
-        d = a - b
-        if d < 0 or d > _ABSURD[i] * hours:
-            baseline = True
-            d = 0
-        out.append(d)
-    return out, baseline

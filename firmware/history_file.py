@@ -1,0 +1,121 @@
+"""The history rings' files: fixed 26-byte records, reading, writing, usage.
+
+A record is a period's key, the five cumulative counters in thousandths and
+a CRC-16 over the rest, so a record torn by a power cut reads as empty and
+the others are untouched (history.py explains the rings). Loaded when a
+period ends and for the history endpoints (api_hist.py), dropped after.
+"""
+
+import struct
+
+from dsmr import timestamp
+from dsmr.crc16 import crc16
+
+from . import log
+from .history import HOURS, DAYS
+
+_FMT = "<I5iH"
+SIZE = struct.calcsize(_FMT)  # 26 bytes
+NAMES = ("hours", "days", "months")
+COUNTERS = ("edt1", "edt2", "ert1", "ert2", "gdt")
+# beyond this per hour a counter did not move, it was replaced (thousandths)
+_ABSURD = (200000, 200000, 200000, 200000, 100000)  # 200 kWh / 100 m3 per hour
+HOURS_PER = (1, 24, 744)  # hours in a period of each ring (at most)
+
+
+def ensure(ring):
+    """Makes the ring's file `slots` records long (a new size starts it again)."""
+    want = ring.slots * SIZE
+    try:
+        with open(ring.path, "rb") as f:
+            have = len(f.read())
+    except OSError:
+        have = -1
+    if have != want:
+        if have >= 0:
+            log.warn("history %s: %d slots now, the file had %d: starting it again" % (ring.path, ring.slots, have // SIZE))
+        with open(ring.path, "wb") as f:
+            f.write(bytes(want))
+
+
+def read(ring, key):
+    """The counters recorded for period `key`, or None (never written, or damaged)."""
+    if key == ring.key:
+        return tuple(ring.cur)
+    if key < 0:
+        return None
+    with open(ring.path, "rb") as f:
+        f.seek((key % ring.slots) * SIZE)
+        raw = f.read(SIZE)
+    return decode(raw, key)
+
+
+def newest(ring):
+    """[(key, counters)] of every readable record, newest first (one file open)."""
+    out = []
+    if ring.key < 0:
+        return out
+    out.append((ring.key, tuple(ring.cur)))
+    with open(ring.path, "rb") as f:
+        for k in range(ring.key - 1, max(-1, ring.key - ring.slots), -1):
+            f.seek((k % ring.slots) * SIZE)
+            v = decode(f.read(SIZE), k)
+            if v is not None:
+                out.append((k, v))
+    return out
+
+
+def write(ring, key, values):
+    rec = struct.pack("<I5i", key, *values)
+    rec += struct.pack("<H", crc16(rec))
+    with open(ring.path, "r+b") as f:
+        f.seek((key % ring.slots) * SIZE)
+        f.write(rec)
+    ring.writes += 1
+
+
+def decode(raw, key):
+    if len(raw) != SIZE:
+        return None
+    k, a, b, c, d, e, crc = struct.unpack(_FMT, raw)
+    if k != key or crc != crc16(raw[: SIZE - 2]):
+        return None
+    return a, b, c, d, e
+
+
+def recid(which, key):
+    """DSMRloggerAPI's record id: YYMMDDHH (local), YYMMDD or YYMM; and S/W for hours."""
+    if which == HOURS:
+        y, m, d, h, _, _, _, summer = timestamp.local(key * 3600)
+        return "%02d%02d%02d%02d" % (y % 100, m, d, h), "S" if summer else "W"
+    if which == DAYS:
+        y, m, d = timestamp.civil_from_days(key)
+        return "%02d%02d%02d" % (y % 100, m, d), None
+    return "%02d%02d" % (key // 12 % 100, key % 12 + 1), None
+
+
+def month_key(recid_text):
+    """The month key of a YYMM record id, or -1."""
+    if len(recid_text) != 4 or not recid_text.isdigit():
+        return -1
+    y, m = int(recid_text[:2]), int(recid_text[2:])
+    return (2000 + y) * 12 + m - 1 if 1 <= m <= 12 else -1
+
+
+def usage(newer, older, hours):
+    """Per-counter usage between two records `hours` apart at most: (values, baseline),
+    where a counter that went down or jumped beyond reason counts 0 and marks a new
+    baseline (a replaced meter)."""
+    out = []
+    baseline = False
+    for i in range(5):
+        a, b = newer[i], older[i]
+        if a < 0 or b < 0:
+            out.append(0)
+            continue
+        d = a - b
+        if d < 0 or d > _ABSURD[i] * hours:
+            baseline = True
+            d = 0
+        out.append(d)
+    return out, baseline
