@@ -21,6 +21,7 @@ class App:
     def __init__(self, settings):
         from .buffers import Buffers
         from .http_server import HttpServer
+        from .lazy import load
         from .p1_reader import P1Reader
         from .routes import Router
         from .samples import Samples
@@ -38,6 +39,17 @@ class App:
 
             self.history = History(s, platform)  # (checks its files: code loaded for it, dropped)
         self.samples = Samples()
+        # the optional parts' code too: compiled now, before the buffers exist
+        esp32 = platform.NAME == "esp32"
+        for name, wanted in (
+            ("raw_stream", s["raw_port"]),
+            ("mqtt", s["mqtt_url"]),
+            ("wifi", esp32),
+            ("ntp", esp32 and s["ntp_server"]),
+            ("watchdog", esp32 and s["wdt_timeout"]),
+        ):
+            if wanted:
+                load(name)
         gc.collect()
         bufs = Buffers(settings)
         self.reader = P1Reader(settings, bufs)
@@ -76,35 +88,56 @@ class App:
                 self.settings["p1"],
             )
         )
-        if self.settings["raw_port"]:
-            from .raw_stream import RawStream
-
-            self.raw = RawStream(self.settings["raw_port"], self.settings["raw_max_clients"])
+        s = self.settings
+        if s["raw_port"]:
             try:
+                from .raw_stream import RawStream
+
+                self.raw = RawStream(s["raw_port"], s["raw_max_clients"])
                 await self.raw.start()
                 self.reader.listeners.append(self.raw.send)
-            except OSError as e:
-                log.error("raw telegram stream on port %d: %r" % (self.settings["raw_port"], e))
-        if self.settings["mqtt_url"]:
-            from .mqtt import MqttPublisher
+            except Exception as e:  # port in use, out of memory: the rest runs on
+                self.raw = None
+                _not_started("raw telegram stream on port %d" % s["raw_port"], e)
+        if s["mqtt_url"]:
+            try:
+                from .mqtt import MqttPublisher
 
-            self.mqtt = MqttPublisher(self)
-            asyncio.create_task(self.mqtt.run())
+                self.mqtt = MqttPublisher(self)
+                asyncio.create_task(self.mqtt.run())
+            except Exception as e:
+                self.mqtt = None
+                _not_started("MQTT", e)
         asyncio.create_task(self.reader.run())
         if self.wifi is not None:
             asyncio.create_task(self.wifi.run())
-            if self.settings["ntp_server"]:
-                from .ntp import Ntp
+            if s["ntp_server"]:
+                try:
+                    from .ntp import Ntp
 
-                wifi = self.wifi
-                self.ntp = Ntp(self.settings, platform, lambda: wifi.mode == "station")  # pyright: ignore
-                asyncio.create_task(self.ntp.run())
-        if self.settings["wdt_timeout"] and platform.NAME == "esp32":
-            from .watchdog import Watchdog
+                    wifi = self.wifi
+                    self.ntp = Ntp(s, platform, lambda: wifi.mode == "station")  # pyright: ignore
+                    asyncio.create_task(self.ntp.run())
+                except Exception as e:
+                    self.ntp = None
+                    _not_started("NTP", e)
+        if s["wdt_timeout"] and platform.NAME == "esp32":
+            try:
+                from .watchdog import Watchdog
 
-            self.watchdog = Watchdog(self.reader, self.settings["wdt_timeout"], platform)  # pyright: ignore
-            asyncio.create_task(self.watchdog.run())
+                self.watchdog = Watchdog(self.reader, s["wdt_timeout"], platform)  # pyright: ignore
+                asyncio.create_task(self.watchdog.run())
+            except Exception as e:
+                self.watchdog = None
+                _not_started("watchdog", e)
         await self.http.serve()
+
+
+def _not_started(what, e):
+    """An optional part that cannot start (out of memory, port in use) is logged
+    and left off: the meter reading and the API run on without it."""
+    gc.collect()
+    log.error("%s not started: %r" % (what, e))
 
 
 def main():

@@ -110,3 +110,23 @@ def test_more_clients_than_allowed_are_closed(fw):
     finally:
         for s in socks:
             s.close()
+
+
+def test_a_raw_port_in_use_leaves_the_rest_running(meter, tmp_path):
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, raw_port=port)
+    try:
+        meter.wait_client()
+        wait_for(lambda: "not started" in f.log(), 10, "the raw stream's error")
+        assert "raw telegram stream on port %d not started" % port in f.log()
+        t = fixture("dsmr50_spec")
+        meter.send(t)
+        wait_for(lambda: f.get("/api/v1/sm/telegram").body == t, 5, "the telegram")
+        assert f.alive()
+        assert info(f)["rawclients"] == 0
+    finally:
+        f.stop()
+        taken.close()
