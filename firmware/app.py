@@ -13,6 +13,7 @@ from . import log, platform
 
 VERSION = "0.1.0"
 _START_GC_BYTES = 2048
+_RUN_GC_SHARE = 8  # then every 1/8 of the heap (12 KB of the dongle's 100 KB)
 
 
 class App:
@@ -21,7 +22,7 @@ class App:
     def __init__(self, settings):
         from .buffers import Buffers
         from .http_server import HttpServer
-        from .lazy import load
+        from .lazy import load, load_with, unload_all
         from .p1_reader import P1Reader
         from .routes import Router
         from .samples import Samples
@@ -50,6 +51,12 @@ class App:
         ):
             if wanted:
                 load(name)
+        # The endpoints loaded per request, once now: every name they use is
+        # interned while the heap is tidy (a new qstr pool is one big block),
+        # and a module that does not compile shows at start, not at a request.
+        for name in ("api_dev", "api_hist", "api_settings", "api_setup" if esp32 else ""):
+            if name:
+                unload_all(load_with(name)[1])
         gc.collect()
         bufs = Buffers(settings)
         self.reader = P1Reader(settings, bufs)
@@ -145,14 +152,17 @@ def main():
     than sit in the REPL (on a PC the process ends with the error logged)."""
     from .lazy import load, unload
 
-    # While code is compiled, its garbage is collected every few KB, before
-    # long-lived objects settle in among it: less fragmentation, lower peak.
+    # Garbage is collected every few KB, before objects that stay settle in
+    # among it: while code is compiled at start (its parse trees), and after,
+    # so the holes stay few and the code loaded per request finds room. (A
+    # collection costs time in proportion to the heap; a large heap needs
+    # this least, so the share keeps the cost flat.)
     gc.threshold(_START_GC_BYTES)
     try:
         settings = load("settings").read(platform)
         unload("settings")  # loaded again only to change a setting
         app = App(settings)
-        gc.threshold(-1)
+        gc.threshold(max(_START_GC_BYTES, (gc.mem_free() + gc.mem_alloc()) // _RUN_GC_SHARE))
         asyncio.run(app.run())
     except KeyboardInterrupt:
         raise

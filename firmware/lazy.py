@@ -28,6 +28,18 @@ def unload(name):
         del pkg.__dict__[name]
 
 
+def load_with(name):
+    """Imports firmware.<name>: (the module, the firmware modules that came with it)."""
+    before = set(sys.modules)
+    module = load(name)
+    return module, [m[9:] for m in sys.modules if m not in before and m.startswith("firmware.")]
+
+
+def unload_all(names):
+    for name in names:
+        unload(name)
+
+
 class Lazy:
     """A route handler whose module is loaded for a request and dropped after it:
     `Lazy(app, "api_dev", "DeviceApi", "info")`."""
@@ -41,14 +53,12 @@ class Lazy:
     def __call__(self, req, w):
         if self.fn is None:
             module, cls, method = self.where
-            before = set(sys.modules)
-            self.fn = getattr(getattr(load(module), cls)(self.app), method)
-            self.loaded = [m[9:] for m in sys.modules if m not in before and m.startswith("firmware.")]
+            mod, self.loaded = load_with(module)
+            self.fn = getattr(getattr(mod, cls)(self.app), method)
         return self.fn(req, w)
 
     def drop(self):
         """Lets the module's code go (the next request loads it again)."""
         self.fn = None
-        for name in self.loaded:
-            unload(name)
+        unload_all(self.loaded)
         self.loaded = ()
