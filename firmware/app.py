@@ -20,14 +20,34 @@ class App:
     VERSION = VERSION
 
     def __init__(self, settings):
-        from .buffers import Buffers
-        from .http_server import HttpServer
         from .lazy import load, load_with, unload_all
-        from .p1_reader import P1Reader
-        from .routes import Router
-        from .samples import Samples
 
         s = settings
+        esp32 = platform.NAME == "esp32"
+        # Code first, the buffers after it (buffers.py). From sources, loading a
+        # module needs room for its parse tree on top of what is loaded so far,
+        # so the order is: what is only passing through, then the biggest.
+        # The endpoints loaded per request are loaded once now and dropped:
+        # their names are interned while the heap is tidy (a new qstr pool is
+        # one big block), and one that does not compile shows at start.
+        for name in ("api_dev", "api_hist", "api_settings", "api_setup" if esp32 else ""):
+            if name:
+                unload_all(load_with(name)[1])
+        for name, wanted in (
+            ("mqtt", s["mqtt_url"]),
+            ("wifi", esp32),
+            ("ntp", esp32 and s["ntp_server"]),
+            ("watchdog", esp32 and s["wdt_timeout"]),
+            ("raw_stream", s["raw_port"]),
+        ):
+            if wanted:
+                load(name)  # the optional parts' code; started in run()
+        from .http_server import HttpServer
+        from .routes import Router
+        from .p1_reader import P1Reader
+        from .samples import Samples
+        from .buffers import Buffers
+
         self.settings = settings
         self.wifi = None  # set in run() on the dongle
         self.watchdog = None
@@ -40,23 +60,6 @@ class App:
 
             self.history = History(s, platform)  # (checks its files: code loaded for it, dropped)
         self.samples = Samples()
-        # the optional parts' code too: compiled now, before the buffers exist
-        esp32 = platform.NAME == "esp32"
-        for name, wanted in (
-            ("raw_stream", s["raw_port"]),
-            ("mqtt", s["mqtt_url"]),
-            ("wifi", esp32),
-            ("ntp", esp32 and s["ntp_server"]),
-            ("watchdog", esp32 and s["wdt_timeout"]),
-        ):
-            if wanted:
-                load(name)
-        # The endpoints loaded per request, once now: every name they use is
-        # interned while the heap is tidy (a new qstr pool is one big block),
-        # and a module that does not compile shows at start, not at a request.
-        for name in ("api_dev", "api_hist", "api_settings", "api_setup" if esp32 else ""):
-            if name:
-                unload_all(load_with(name)[1])
         gc.collect()
         bufs = Buffers(settings)
         self.reader = P1Reader(settings, bufs)
