@@ -1,7 +1,8 @@
 """dsmr-api firmware: reads a smart meter's P1 port and serves it on the network.
 
 Where things are:
-  app.py           wiring: settings, buffers, P1 reader, HTTP server, tasks
+  app.py           the running firmware: main() and the App holding its parts
+  start.py         boot: settings, then every part built and started, in memory's order
   buffers.py       the big buffers, allocated once
   p1_reader.py     the asyncio task that feeds P1 bytes to lib/dsmr's parser
   p1_sources.py    where P1 bytes come from: UART, serial device, TCP, simulator

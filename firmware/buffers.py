@@ -5,7 +5,8 @@ a moment later; the buffers are allocated after it so that room is theirs
 afterwards (allocating them first made the peak higher by their size).
 Compiling also leaves holes; app.main() keeps them few by collecting every
 few KB while code loads (gc.threshold), so a 4 KB block still finds its
-place. Each part is handed its own buffer:
+place. start.py allocates them and drops this module after. Each part is
+handed its own buffer:
   telegrams  the P1 parser's two telegram buffers (p1_buffer bytes each)
   chunk      what the P1 reader reads into
   response   the shared HTTP response buffer, HEAD_ROOM of it for headers

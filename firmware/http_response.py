@@ -16,7 +16,6 @@ from dsmr.jsonw import JsonWriter
 
 from . import log, routes
 
-from .buffers import HEAD_ROOM
 _REASONS = {
     200: "OK",
     204: "No Content",
@@ -38,8 +37,9 @@ _JSON = b"application/json"
 class Responder:
     def __init__(self, bufs, router):
         self.router = router
-        self.w = JsonWriter(len(bufs.response), HEAD_ROOM, bufs.response)
-        self.hw = JsonWriter(HEAD_ROOM, 0, bufs.head)
+        room = len(bufs.head)  # the response buffer leaves this much in front for headers
+        self.w = JsonWriter(len(bufs.response), room, bufs.response)
+        self.hw = JsonWriter(room, 0, bufs.head)
         self.requests = 0
         self.errors = 0
 

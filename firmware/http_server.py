@@ -4,7 +4,7 @@
   the listen backlog. When the bound is reached and another client knocks,
   the connection idle longest (at least EVICT_IDLE_MS) without a complete
   request is dropped, so slow or half-open clients can never lock others out.
-- A request head (request line + headers) must fit `REQ_SIZE` bytes (else
+- A request head (request line + headers) must fit a request buffer (1 KB, buffers.py; else
   431) and arrive within `timeout` seconds of its first byte (else 408 and
   close); an idle keep-alive connection is closed after `keepalive` seconds.
 - No input ends the server task: handler exceptions become 500s, socket
@@ -23,7 +23,6 @@ from . import log
 from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
 
-from .buffers import REQ_SIZE
 # A connection must be idle this long before it can be dropped for a newcomer:
 # long enough that a request already on its way is read, short enough that a
 # backlog full of half-open connections drains in seconds.
@@ -255,10 +254,10 @@ class HttpServer:
                 end = buf.find(b"\r\n\r\n", 0, c.n)
                 if end >= 0:
                     return end + 4
-                if c.n >= REQ_SIZE:
+                if c.n >= len(c.buf):
                     c.req.reset()
                     self.responder.requests += 1
-                    self.responder.error(c, 431, "request line and headers must fit %d bytes" % REQ_SIZE)
+                    self.responder.error(c, 431, "request line and headers must fit %d bytes" % len(c.buf))
                     await c.stream.drain()
                     await self._linger(c)
                     return -1

@@ -37,6 +37,10 @@ class WiFi:
         self.sta = net.WLAN(net.STA_IF)
         self.sta.active(True)
 
+    def online(self):
+        """True while joined to the home network (NTP asks before it sends)."""
+        return self.mode == "station"
+
     def ap_name(self):
         mac = self.sta.config("mac")
         return "dsmr-api-%02X%02X" % (mac[-2], mac[-1])

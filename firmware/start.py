@@ -1,0 +1,145 @@
+"""Boot: reads the settings, builds the firmware's parts and starts them.
+
+Loaded once by app.main() and dropped when everything runs: nothing here is
+needed after boot. The order is for memory. From sources, loading a module
+needs room for its parse tree on top of what is loaded so far, so the code
+that only passes through (settings, the per-request endpoints) and the
+biggest parts load first, the core after, and the big buffers (buffers.py)
+last, with the collector running every 2 KB meanwhile (app.main()).
+"""
+
+import asyncio
+import gc
+import sys
+
+from . import log, platform
+from .lazy import load, load_with, unload, unload_all
+
+
+def _load_code(s):
+    esp32 = platform.NAME == "esp32"
+    # The endpoints loaded per request, once now and dropped: their names are
+    # interned while the heap is tidy (a new qstr pool is one big block), and
+    # one that does not compile shows at boot rather than at a request.
+    for name in ("api_dev", "api_hist", "api_settings", "api_setup" if esp32 else ""):
+        if name:
+            unload_all(load_with(name)[1])
+    for name, wanted in (
+        ("mqtt", s["mqtt_url"]),
+        ("wifi", esp32),
+        ("ntp", esp32 and s["ntp_server"]),
+        ("watchdog", esp32 and s["wdt_timeout"]),
+        ("raw_stream", s["raw_port"]),
+        ("http_server", True),
+        ("routes", True),
+        ("p1_reader", True),
+        ("samples", True),
+    ):
+        if wanted:
+            load(name)  # started below
+
+
+async def start(app):
+    """Fills in `app` (app.App) and starts every part; returns once they run."""
+    s = load("settings").read(platform)
+    unload("settings")  # loaded again only to change a setting
+    app.settings = s
+    _load_code(s)
+    from .http_server import HttpServer
+    from .p1_reader import P1Reader
+    from .routes import Router
+    from .samples import Samples
+
+    if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
+        from .history import History
+
+        app.history = History(s, platform)  # (checks its files: code loaded for it, dropped)
+    app.samples = Samples()
+    gc.collect()
+    bufs = load("buffers").Buffers(s)
+    app.reader = P1Reader(s, bufs)
+    app.reader.listeners.append(app.samples.update)
+    if app.history is not None:
+        app.reader.listeners.append(app.history.update)
+    app.http = HttpServer(
+        s["http_port"],
+        bufs,
+        Router(app),
+        backlog=s["http_backlog"],
+        timeout=s["http_timeout"],
+        keepalive=s["http_keepalive"],
+    )
+    unload("buffers")
+    if platform.NAME == "esp32":
+        from .wifi import WiFi
+
+        app.wifi = WiFi(s)  # pyright: ignore[reportAttributeAccessIssue]
+        app.wifi.start()  # the hostname first, so mDNS answers it
+    try:
+        app.http.listen()
+    except OSError as e:
+        log.error("cannot listen on port %d (in use? %r)" % (s["http_port"], e))
+        raise
+    log.info(
+        "dsmr-api %s on %s (MicroPython %s): http://%s:%d/ , P1 from %s"
+        % (
+            app.VERSION,
+            platform.NAME,
+            ".".join(str(x) for x in sys.implementation.version[:3]),
+            "127.0.0.1" if platform.NAME == "unix" else s["hostname"] + ".local",
+            s["http_port"],
+            s["p1"],
+        )
+    )
+    await _start_optional(app, s)
+    asyncio.create_task(app.reader.run())
+
+
+async def _start_optional(app, s):
+    """Each optional part that cannot start (out of memory, port in use) is
+    logged and left off: the meter reading and the API run on without it."""
+    if s["raw_port"]:
+        try:
+            from .raw_stream import RawStream
+
+            app.raw = RawStream(s["raw_port"], s["raw_max_clients"])
+            await app.raw.start()
+            app.reader.listeners.append(app.raw.send)
+        except Exception as e:
+            app.raw = None
+            _not_started("raw telegram stream on port %d" % s["raw_port"], e)
+    if s["mqtt_url"]:
+        try:
+            from .mqtt import MqttPublisher
+
+            app.mqtt = MqttPublisher(app)
+            asyncio.create_task(app.mqtt.run())
+        except Exception as e:
+            app.mqtt = None
+            _not_started("MQTT", e)
+    wifi = app.wifi
+    if wifi is not None:
+        asyncio.create_task(wifi.run())
+        if s["ntp_server"]:
+            try:
+                from .ntp import Ntp
+
+                app.ntp = Ntp(s, platform, wifi.online)  # pyright: ignore
+                asyncio.create_task(app.ntp.run())
+            except Exception as e:
+                app.ntp = None
+                _not_started("NTP", e)
+        if s["wdt_timeout"]:
+            try:
+                from .watchdog import Watchdog
+
+                app.watchdog = Watchdog(app.reader, s["wdt_timeout"], platform)  # pyright: ignore
+                asyncio.create_task(app.watchdog.run())
+            except Exception as e:
+                app.watchdog = None
+                _not_started("watchdog", e)
+
+
+def _not_started(what, e):
+    gc.collect()
+    log.error("%s not started: %r" % (what, e))
