@@ -51,6 +51,22 @@ def run_mp_cases(module):
     return results
 
 
+def micropython_cases(module):
+    """A test per case_* of tests/<module>.py, all run in one MicroPython process:
+    `mp_results, test_micropython = micropython_cases("cases_x")` in a test file."""
+
+    @pytest.fixture(scope="module", name="mp_results")
+    def results():
+        return run_mp_cases(module)
+
+    @pytest.mark.parametrize("name", case_names(module))
+    def test_micropython(name, mp_results):
+        assert name in mp_results, "case did not run under MicroPython"
+        assert mp_results[name] is None, mp_results[name]
+
+    return results, test_micropython
+
+
 @pytest.fixture(scope="session")
 def fixture_bytes():
     def load(name):

@@ -1,16 +1,5 @@
 """Settings (firmware/settings.py) under the MicroPython unix port."""
 
-import pytest
+from conftest import micropython_cases
 
-from conftest import case_names, run_mp_cases
-
-
-@pytest.fixture(scope="module")
-def mp_results():
-    return run_mp_cases("cases_settings")
-
-
-@pytest.mark.parametrize("name", case_names("cases_settings"))
-def test_micropython(name, mp_results):
-    assert name in mp_results, "case did not run under MicroPython"
-    assert mp_results[name] is None, mp_results[name]
+mp_results, test_micropython = micropython_cases("cases_settings")
