@@ -29,10 +29,18 @@ def unload(name):
 
 
 def load_with(name):
-    """Imports firmware.<name>: (the module, the firmware modules that came with it)."""
+    """Imports firmware.<name>: (the module, the firmware modules that came with it).
+    A load that fails half-way (out of memory) leaves none of them behind."""
     before = set(sys.modules)
-    module = load(name)
-    return module, [m[9:] for m in sys.modules if m not in before and m.startswith("firmware.")]
+    try:
+        return load(name), _new(before)
+    except BaseException:
+        unload_all(_new(before))
+        raise
+
+
+def _new(before):
+    return [m[9:] for m in sys.modules if m not in before and m.startswith("firmware.")]
 
 
 def unload_all(names):

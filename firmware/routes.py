@@ -54,7 +54,10 @@ class Router:
         """`/`: the Wi-Fi setup form while the dongle runs its setup access point."""
         wifi = self.app.wifi
         if wifi is not None and wifi.mode == "setup":
-            return self.setup_page(req, w)
+            try:
+                return self.setup_page(req, w)
+            finally:
+                self.setup_page.drop()  # (the route's handler is this method, not the Lazy)
         return self.page(req, w)
 
     def resolve(self, path):

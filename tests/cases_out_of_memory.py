@@ -1,5 +1,6 @@
-"""HTTP server cases that need to break something inside the server, run under
-the MicroPython unix port in-process, over real sockets (tests/test_http_cases.py)."""
+"""Out-of-memory cases: a MemoryError injected where the heap can run out, run
+under the MicroPython unix port in-process, over real sockets where there are
+sockets (tests/test_out_of_memory.py)."""
 
 import asyncio
 import os
@@ -11,7 +12,7 @@ for p in (_ROOT + "/lib", _ROOT):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from firmware import http_server  # noqa: E402
+from firmware import http_server, lazy  # noqa: E402
 from firmware.buffers import Buffers  # noqa: E402
 
 _PORT = 20000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 1234)
@@ -65,6 +66,26 @@ def case_out_of_memory_while_accepting_answers_503_and_loses_no_slot():
             srv.listener.close()
 
     asyncio.run(scenario())
+
+
+def case_a_module_load_that_runs_out_of_memory_half_way_leaves_nothing_loaded():
+    real = lazy.load
+
+    def load_then_fail(name):
+        real("history_file")  # its imports come in (history_file, history) ...
+        raise MemoryError("memory allocation failed")  # ... then the heap runs out
+
+    before = set(sys.modules)
+    lazy.load = load_then_fail
+    try:
+        lazy.load_with("api_hist")
+        assert False, "no MemoryError"
+    except MemoryError:
+        pass
+    finally:
+        lazy.load = real
+    left = [m for m in sys.modules if m not in before and m.startswith("firmware.")]
+    assert not left, left
 
 
 def all_cases():

@@ -1,5 +1,0 @@
-"""HTTP server failure cases (tests/cases_http.py) under the MicroPython unix port."""
-
-from conftest import micropython_cases
-
-mp_results, test_micropython = micropython_cases("cases_http")
