@@ -15,6 +15,7 @@ Where things are:
   api_dev.py       /api/v1/dev/info and /time
   api_settings.py  /api/v1/dev/settings
   api_setup.py     the Wi-Fi setup page
+  api_write.py     what the write endpoints share: admin password, errors, saving
   api_hist.py      /api/v1/hist/*
   history.py       hours, days and months: the current periods (RAM)
   history_file.py  their records on flash, read and written

@@ -17,7 +17,7 @@ import json
 
 from . import history_file
 from .history import MONTHS
-from .api_settings import _error, authorized
+from .api_write import authorized, error
 
 _PREFIX = len(b"/api/v1/hist/")
 
@@ -29,20 +29,20 @@ class HistoryApi:
     def handle(self, req, w):
         h = self.app.history
         if h is None:
-            return _error(w, 404, "history is off")
+            return error(w, 404, "history is off")
         parts = bytes(req.path[_PREFIX:]).decode().split("/")
         usage = parts[0] == "usage"
         if usage:
             parts = parts[1:]
         if not parts or parts[0] not in history_file.NAMES or len(parts) > 2:
-            return _error(w, 404, "no such history: use hours, days or months")
+            return error(w, 404, "no such history: use hours, days or months")
         which = history_file.NAMES.index(parts[0])
         order = parts[1] if len(parts) > 1 else "desc"
         if order not in ("asc", "desc") or (usage and len(parts) > 1):
-            return _error(w, 404, "no such history order: use asc or desc")
+            return error(w, 404, "no such history order: use asc or desc")
         if req.method == b"POST":
             if which != MONTHS or usage:
-                return _error(w, 405, "only months can be corrected")
+                return error(w, 405, "only months can be corrected")
             return self._correct(req, w, h.rings[which])
         return self._list(w, which, h.rings[which], order == "asc", usage)
 
@@ -93,7 +93,7 @@ class HistoryApi:
         s = self.app.settings
         if not authorized(req, s["admin_password"]):
             req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return _error(w, 401, "admin password required")
+            return error(w, 401, "admin password required")
         try:
             doc = json.loads(bytes(req.body or b""))
             key = history_file.month_key(str(doc["recid"]))
@@ -107,9 +107,9 @@ class HistoryApi:
                 else:
                     vals.append(old[j] if old else 0)
         except (ValueError, KeyError, TypeError):
-            return _error(w, 400, 'send {"recid": "YYMM", "edt1": kWh, ...}')
+            return error(w, 400, 'send {"recid": "YYMM", "edt1": kWh, ...}')
         if ring.key >= 0 and not ring.key - ring.slots < key <= ring.key:
-            return _error(w, 400, "that month is not in the history")
+            return error(w, 400, "that month is not in the history")
         if key == ring.key:
             for j in range(5):
                 ring.cur[j] = vals[j]

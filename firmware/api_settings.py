@@ -13,8 +13,7 @@ clients keep working.
 
 import json
 
-from . import platform
-from .http_request import header
+from .api_write import authorized, error, save
 from .lazy import load, unload
 
 
@@ -67,68 +66,24 @@ class SettingsApi:
     def _change(self, req, w, s):
         if not authorized(req, s["admin_password"]):
             req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return _error(w, 401, "admin password required")
+            return error(w, 401, "admin password required")
         try:
             doc = json.loads(bytes(req.body or b""))
         except ValueError:
-            return _error(w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
+            return error(w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
         if not isinstance(doc, dict) or not doc:
-            return _error(w, 400, "the body must be a JSON object")
+            return error(w, 400, "the body must be a JSON object")
         if "name" in doc and "value" in doc and len(doc) == 2:
             doc = {doc["name"]: doc["value"]}
         try:
             restart = save(s, doc)
         except ValueError as e:
-            return _error(w, 400, e.args[0])
+            return error(w, 400, e.args[0])
         except OSError as e:
-            return _error(w, 500, "could not save the settings: %r" % e)
+            return error(w, 500, "could not save the settings: %r" % e)
         w.raw('{"saved": ')
         w.raw(json.dumps(sorted(doc)).encode())
         w.raw(', "restart": ')
         w.raw(json.dumps(restart).encode())
         w.raw("}\n")
         return 200
-
-
-def save(s, changes):
-    """Checks and saves changes to the settings `s` (settings.py, loaded for it)."""
-    try:
-        return load("settings").update(platform, s, changes)
-    finally:
-        unload("settings")
-
-
-def _error(w, status, msg):
-    w.raw('{"error": ')
-    w.string(msg.encode())
-    w.raw("}\n")
-    return status
-
-
-def authorized(req, password):
-    """True when no admin password is set, or the request carries it."""
-    if not password:
-        return True
-    got = header(req, b"authorization")
-    if got is None:
-        return False
-    kind, _, cred = got.partition(b" ")
-    kind = kind.lower()
-    if kind == b"basic":
-        import binascii
-
-        try:
-            cred = binascii.a2b_base64(cred).partition(b":")[2]
-        except ValueError:
-            return False
-    elif kind != b"bearer":
-        return False
-    return _same(cred, password.encode())
-
-
-def _same(a, b):
-    """Compares in time that does not depend on where they differ."""
-    diff = len(a) ^ len(b)
-    for i in range(len(b)):
-        diff |= (a[i] if i < len(a) else 0) ^ b[i]
-    return diff == 0

@@ -11,7 +11,7 @@ import asyncio
 import json
 
 from . import platform
-from .api_settings import _error, authorized, save
+from .api_write import authorized, error, save
 
 _FORM = b"""<!doctype html><meta charset=utf-8><meta name=viewport content="width=device-width">
 <title>dsmr-api setup</title><body style="font-family:sans-serif;max-width:26em;margin:2em auto">
@@ -67,21 +67,21 @@ class SetupApi:
         s = self.app.settings
         if not authorized(req, s["admin_password"]):
             req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return _error(w, 401, "admin password required")
+            return error(w, 401, "admin password required")
         body = bytes(req.body or b"")
         try:
             doc = json.loads(body) if body[:1] == b"{" else form(body)
         except (ValueError, UnicodeError):
-            return _error(w, 400, "send the form fields ssid, password and hostname")
+            return error(w, 400, "send the form fields ssid, password and hostname")
         if not isinstance(doc, dict) or not doc.get("ssid"):
-            return _error(w, 400, "ssid is required")
+            return error(w, 400, "ssid is required")
         changes = {"wifi_ssid": doc["ssid"], "wifi_password": doc.get("password", "")}
         if doc.get("hostname"):
             changes["hostname"] = doc["hostname"]
         try:
             save(s, changes)
         except ValueError as e:
-            return _error(w, 400, e.args[0])
+            return error(w, 400, e.args[0])
         req.ctype = b"text/html; charset=utf-8"
         w.raw(_DONE % changes.get("hostname", s["hostname"]).encode())
         asyncio.create_task(_restart_soon())
