@@ -25,6 +25,12 @@ class Dongle:
         env.update(env_extra or {})
         self.fw = Firmware(tmp_path, "uart", env=env, **kw)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fw.stop()
+
     def events(self, kind=None):
         try:
             with open(self.log_path) as f:
@@ -35,8 +41,7 @@ class Dongle:
 
 
 def test_p1_uart_is_a_non_repl_uart_inverted_and_non_blocking(tmp_path, meter):
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "home"})
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home"}) as d:
         meter.wait_client()
         (uart,) = d.events("uart")
         assert uart["id"] in (1, 2)
@@ -47,13 +52,10 @@ def test_p1_uart_is_a_non_repl_uart_inverted_and_non_blocking(tmp_path, meter):
         t = fixture("dsmr50_spec")
         meter.send(t)
         wait_for(lambda: d.fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram over the UART")
-    finally:
-        d.fw.stop()
 
 
 def test_dsmr22_meters_get_9600_7e1_and_the_request_pin_is_never_driven_low(tmp_path, meter):
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_baud": 9600, "p1_format": "7E1", "p1_request_pin": 4})
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_baud": 9600, "p1_format": "7E1", "p1_request_pin": 4}) as d:
         meter.wait_client()
         (uart,) = d.events("uart")
         assert (uart["baudrate"], uart["bits"], uart["parity"]) == (9600, 7, 0)
@@ -62,13 +64,10 @@ def test_dsmr22_meters_get_9600_7e1_and_the_request_pin_is_never_driven_low(tmp_
         meter.drop_client()  # the source is lost: the pin is released, not pulled low
         wait_for(lambda: len(d.events("pin")) >= 2, 10, "the request pin released")
         assert d.events("pin")[1]["mode"] == 1 and all(p["value"] != 0 for p in d.events("pin"))
-    finally:
-        d.fw.stop()
 
 
 def test_hostname_is_set_before_the_station_is_activated(tmp_path, meter):
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "wifi_password": "pw", "hostname": "meterkast"})
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wifi_password": "pw", "hostname": "meterkast"}) as d:
         wait_for(lambda: d.events("connect"), 10, "a connect")
         ev = [e for e in d.events() if e["event"] in ("hostname", "active", "connect")]
         assert ev[0] == {"event": "hostname", "name": "meterkast", "ms": ev[0]["ms"]}
@@ -80,25 +79,19 @@ def test_hostname_is_set_before_the_station_is_activated(tmp_path, meter):
         assert info["ipaddress"] == "192.168.1.50" and info["macaddress"] == "24:0a:c4:12:ab:cd"
         assert info["wifimode"] == "station" and info["hostname"] == "meterkast"
         assert not d.events("config")  # no setup access point
-    finally:
-        d.fw.stop()
 
 
 def test_no_network_saved_opens_the_setup_access_point(tmp_path, meter):
-    d = Dongle(tmp_path, meter)
-    try:
+    with Dongle(tmp_path, meter) as d:
         wait_for(lambda: d.events("config"), 10, "the access point")
         (ap,) = d.events("config")
         assert ap["iface"] == 1 and ap["essid"] == "dsmr-api-ABCD" and ap["authmode"] == 0
         r = d.fw.get("/")
         assert r.status == 200 and b"name=ssid" in r.body and b"/api/v1/dev/setup" in r.body
-    finally:
-        d.fw.stop()
 
 
 def test_ap_fallback_after_the_timeout_and_the_setup_form_saves_and_restarts(tmp_path, meter):
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5}, wifi="fail")
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5}, wifi="fail") as d:
         t0 = time.monotonic()
         wait_for(lambda: d.events("config"), 20, "the fallback access point")
         assert time.monotonic() - t0 >= 4  # only after the station had its time
@@ -112,25 +105,19 @@ def test_ap_fallback_after_the_timeout_and_the_setup_form_saves_and_restarts(tmp
         assert saved["hostname"] == "p1meter"
         d.fw.exited(10)
         assert d.events("reset")
-    finally:
-        d.fw.stop()
 
 
 def test_setup_rejects_what_is_invalid(tmp_path, meter):
-    d = Dongle(tmp_path, meter)
-    try:
+    with Dongle(tmp_path, meter) as d:
         r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"password=x")
         assert r.status == 400 and r.json() == {"error": "ssid is required"}
         r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"ssid=" + b"x" * 40)
         assert r.status == 400 and "wifi_ssid" in r.json()["error"]
         assert not d.events("reset")
-    finally:
-        d.fw.stop()
 
 
 def test_watchdog_is_fed_while_telegrams_arrive_and_starves_when_they_stop(tmp_path, meter):
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2})
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2}) as d:
         meter.wait_client()
         (init,) = d.events("wdt_init")
         assert init["timeout"] == 2000
@@ -151,21 +138,16 @@ def test_watchdog_is_fed_while_telegrams_arrive_and_starves_when_they_stop(tmp_p
         assert "watchdog:" in d.fw.log()
         assert len(feeds) - fed <= 4  # at most the first ~2 s of garbage were fed
         assert now - last >= 1000 or len(feeds) - fed <= 4
-    finally:
-        d.fw.stop()
 
 
 def test_a_silent_line_is_an_absent_meter_and_keeps_the_watchdog_fed(tmp_path, meter):
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2})
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2}) as d:
         meter.wait_client()
         meter.send(fixture("dsmr42"))
         time.sleep(4)  # then nothing: unplugged
         feeds = d.events("wdt_feed")
         assert feeds and feeds[-1]["ms"] > feeds[0]["ms"] + 2500
         assert "watchdog:" not in d.fw.log()
-    finally:
-        d.fw.stop()
 
 
 def test_ntp_sets_the_clock_once_wifi_is_up(tmp_path, meter):
@@ -187,14 +169,11 @@ def test_ntp_sets_the_clock_once_wifi_is_up(tmp_path, meter):
 
     t = threading.Thread(target=serve, daemon=True)
     t.start()
-    d = Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": "127.0.0.1"},
-               env_extra={"DSMR_NTP_PORT": str(port)})
-    try:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": "127.0.0.1"},
+                env_extra={"DSMR_NTP_PORT": str(port)}) as d:
         wait_for(lambda: d.events("rtc"), 15, "the clock set")
         (rtc,) = d.events("rtc")
         # the fake runs on the unix port, whose time counts from 1970 like Unix time
         assert rtc["datetime"] == [2026, 11, 26, 3, 5, 13, 20, 0]  # weekday 3 = Thursday
         assert "NTP: clock set" in d.fw.log()
-    finally:
-        d.fw.stop()
         srv.close()

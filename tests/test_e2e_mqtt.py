@@ -60,6 +60,12 @@ class Subscriber:
         self.c.connect("127.0.0.1", port)
         self.c.loop_start()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def _on_message(self, c, u, msg):
         with self.lock:
             self.messages[msg.topic] = (msg.payload, msg.retain)
@@ -98,8 +104,7 @@ def fw(broker, meter, tmp_path):
 
 
 def test_values_state_and_status_topics(fw, broker, meter):
-    sub = Subscriber(broker.port)
-    try:
+    with Subscriber(broker.port) as sub:
         meter.send(fixture("dsmr50_spec"))
         sub.wait("dsmr-api/status", lambda p: p == b"online")
         p, _ = sub.wait("dsmr-api/power_delivered")
@@ -114,13 +119,10 @@ def test_values_state_and_status_topics(fw, broker, meter):
         assert state["current_l1"] == 2 and state["gas_delivered"] == 3845.376
         info = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
         assert info["mqttconnected"] == 1 and info["mqttpublished"] > 20
-    finally:
-        sub.close()
 
 
 def test_home_assistant_discovery(fw, broker, meter):
-    sub = Subscriber(broker.port)
-    try:
+    with Subscriber(broker.port) as sub:
         meter.send(fixture("dsmr50_spec"))
         base = "homeassistant/sensor/meterkast/%s/config"
         cfg = json.loads(sub.wait(base % "energy_delivered_tariff1")[0])
@@ -129,11 +131,8 @@ def test_home_assistant_discovery(fw, broker, meter):
         assert cfg["state_topic"] == "dsmr-api/state"
         assert cfg["value_template"] == "{{ value_json.energy_delivered_tariff1 }}"
         assert cfg["availability_topic"] == "dsmr-api/status"
-        late = Subscriber(broker.port)  # one that comes later gets it from the retained store
-        try:
+        with Subscriber(broker.port) as late:  # one that comes later gets it from the retained store
             assert late.wait(base % "energy_delivered_tariff1")[1]
-        finally:
-            late.close()
         power = json.loads(sub.wait(base % "power_delivered")[0])
         assert (power["device_class"], power["state_class"], power["unit_of_measurement"]) == ("power", "measurement", "kW")
         volt = json.loads(sub.wait(base % "voltage_l1")[0])
@@ -145,40 +144,28 @@ def test_home_assistant_discovery(fw, broker, meter):
         assert gas["device"] == cfg["device"]  # one device, named after the meter
         assert cfg["device"]["identifiers"] == ["dsmr_4530304446303033373839312345678906"]
         assert cfg["device"]["model"] == "XMX5LABCDE2410065447"
-    finally:
-        sub.close()
 
 
 def test_last_will_when_the_firmware_dies(fw, broker, meter):
-    sub = Subscriber(broker.port)
-    try:
+    with Subscriber(broker.port) as sub:
         meter.send(fixture("dsmr42"))
         sub.wait("dsmr-api/status", lambda p: p == b"online")
         fw.proc.send_signal(signal.SIGKILL)
         sub.wait("dsmr-api/status", lambda p: p == b"offline", timeout=120)
-        late = Subscriber(broker.port)
-        try:
+        with Subscriber(broker.port) as late:
             assert late.wait("dsmr-api/status") == (b"offline", True)  # the will is retained
-        finally:
-            late.close()
-    finally:
-        sub.close()
 
 
 def test_reconnects_after_the_broker_restarts(fw, broker, meter):
     meter.send(fixture("dsmr42"))
-    sub = Subscriber(broker.port)
-    sub.wait("dsmr-api/state")
-    sub.close()
+    with Subscriber(broker.port) as sub:
+        sub.wait("dsmr-api/state")
     broker.stop()
     time.sleep(1.5)
     assert fw.get("/api/v1/sm/actual").status == 200  # the API does not wait for MQTT
     broker.start()
-    sub = Subscriber(broker.port)
-    try:
+    with Subscriber(broker.port) as sub:
         meter.send(fixture("dsmr50_spec"))
         sub.wait("dsmr-api/power_delivered", lambda p: b"0.037" in p, timeout=90)
         info = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
         assert info["mqttreconnects"] >= 1
-    finally:
-        sub.close()
