@@ -29,5 +29,6 @@ Where things are:
   settings.py      the settings file and DSMR_<NAME> overrides (settings_table.py: the table)
   lazy.py          code loaded when needed and dropped after
   log.py           log lines
+  uptime.py        seconds since boot that never wrap (ticks_ms does after 12 days)
   platform/        the hardware layer: esp32.py on the dongle, unix.py on a PC
 """

@@ -8,13 +8,11 @@ telegram and error counters, the P1 source, the HTTP server's counters.
 
 import gc
 import sys
-import time
 
 from dsmr import timestamp
 
-from . import platform
+from . import platform, uptime
 
-_T0 = time.ticks_ms()
 _2023 = 1672531200  # a clock before this has not been set
 
 
@@ -70,7 +68,7 @@ class DeviceApi:
             ("freeheap", gc.mem_free(), "bytes"),
             ("maxfreeblock", biggest, "bytes"),
             ("usedheap", gc.mem_alloc(), "bytes"),
-            ("uptime", uptime(), "s"),
+            ("uptime", uptime.seconds(), "s"),
             ("p1source", app.settings["p1"], None),
             ("p1connected", int(r.connected), None),
             ("telegramcount", p.telegrams, None),
@@ -106,12 +104,8 @@ class DeviceApi:
             ("timezone", "CEST" if summer else "CET", None),
             ("epoch", t, "s"),
             ("source", source, None),
-            ("uptime", uptime(), "s"),
+            ("uptime", uptime.seconds(), "s"),
         ))
-
-def uptime():
-    return time.ticks_diff(time.ticks_ms(), _T0) // 1000
-
 
 def now(reader):
     """(Unix time, source): the clock once it is set (NTP), else the meter's last timestamp."""

@@ -1,14 +1,14 @@
 """Log lines: `<uptime s> <LEVEL> <message>` on stdout (the REPL on the dongle)."""
 
-import time
+from . import uptime
 
-_T0 = time.ticks_ms()
 DEBUG = False
 
 
 def _out(level, msg):
     try:
-        print("%9.3f %s %s" % (time.ticks_diff(time.ticks_ms(), _T0) / 1000, level, msg))
+        s = uptime.seconds()
+        print("%5d.%03d %s %s" % (s, uptime.millis_part(), level, msg))
     except MemoryError:
         print(level, msg)  # no room to format: the line without its time, never an error
 

@@ -12,7 +12,7 @@ import time
 
 from dsmr import P1Parser
 
-from . import log
+from . import log, uptime
 from .p1_sources import open_source
 
 _BACKOFF_MAX = 30
@@ -27,16 +27,21 @@ class P1Reader:
         self.source_errors = 0
         self.connected = False
         self.bytes_read = 0
-        self.last_telegram_ms = None
+        self.last_telegram_ms = None  # ticks, for short intervals (the watchdog's)
+        self.last_telegram_s = 0  # uptime.seconds(), for long ones
         self.last_bytes_ms = None
         self.listeners = []  # called with the parser after each new telegram
         self._errors_logged = 0
 
     def seconds_since_telegram(self):
-        """Seconds since the last good telegram, or -1 if none yet."""
+        """Seconds since the last good telegram, or -1 if none yet (right after
+        weeks without one too: ticks would wrap, uptime.py does not)."""
         if self.last_telegram_ms is None:
             return -1
-        return time.ticks_diff(time.ticks_ms(), self.last_telegram_ms) // 1000
+        d = uptime.seconds() - self.last_telegram_s
+        if d < 86400:  # a short gap: ticks are exact to the millisecond
+            return time.ticks_diff(time.ticks_ms(), self.last_telegram_ms) // 1000
+        return d
 
     async def run(self):
         backoff = 1
@@ -77,6 +82,7 @@ class P1Reader:
             errs = p.crc_errors + p.framing_errors + p.oversize
             if p.feed(buf, n):
                 self.last_telegram_ms = time.ticks_ms()
+                self.last_telegram_s = uptime.seconds()
                 for i in range(len(self.listeners)):  # (an index loop allocates nothing)
                     try:
                         self.listeners[i](p)

@@ -12,7 +12,7 @@ import asyncio
 import gc
 import sys
 
-from . import log, platform
+from . import log, platform, uptime
 from .lazy import load, load_with, unload, unload_all
 
 
@@ -93,6 +93,7 @@ async def start(app):
     )
     await _start_optional(app, s)
     asyncio.create_task(app.reader.run())
+    asyncio.create_task(uptime.run())
 
 
 async def _start_optional(app, s):

@@ -31,6 +31,16 @@ def test_info_counts_what_happened(fw, meter):
     assert info["httprequests"] >= 2
 
 
+def test_uptime_counts_from_boot_across_requests(fw):
+    # (the endpoint's code is loaded for each request: its own clock would restart)
+    time.sleep(1.2)
+    first = pairs(fw.get("/api/v1/dev/info").json(), "devinfo")["uptime"]
+    time.sleep(1.1)
+    info = pairs(fw.get("/api/v1/dev/info").json(), "devinfo")["uptime"]
+    when = pairs(fw.get("/api/v1/dev/time").json(), "devtime")["uptime"]
+    assert first >= 1 and info >= first + 1 and when >= info
+
+
 def test_time_is_a_true_utc_epoch_with_local_time(fw):
     d = pairs(fw.get("/api/v1/dev/time").json(), "devtime")
     assert abs(d["epoch"] - time.time()) < 5

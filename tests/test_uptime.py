@@ -1,0 +1,5 @@
+"""Uptime (firmware/uptime.py, tests/cases_uptime.py) under the MicroPython unix port."""
+
+from conftest import micropython_cases
+
+mp_results, test_micropython = micropython_cases("cases_uptime")
