@@ -46,12 +46,13 @@ class Ring:
     def update(self, key, values):
         """Called per telegram: a new period writes the finished one to flash."""
         if key != self.key:
-            if self.key >= 0:
+            done = self.key
+            self.key = key  # first: a record that cannot be written (flash full, out of
+            if done >= 0:  # memory) is lost and logged once, not retried every telegram
                 try:
-                    _files().write(self, self.key, self.cur)
+                    _files().write(self, done, self.cur)
                 finally:
                     unload("history_file")
-            self.key = key
         for i in range(5):
             self.cur[i] = values[i]
 

@@ -51,9 +51,13 @@ async def start(app):
     from .samples import Samples
 
     if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
-        from .history import History
+        try:
+            from .history import History
 
-        app.history = History(s, platform)  # (checks its files: code loaded for it, dropped)
+            app.history = History(s, platform)  # (checks its files: code loaded for it, dropped)
+        except Exception as e:  # a flash that will not open or write: the rest runs on
+            app.history = None
+            _not_started("history", e)
     app.samples = Samples()
     gc.collect()
     bufs = load("buffers").Buffers(s)

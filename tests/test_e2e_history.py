@@ -167,3 +167,29 @@ def test_correcting_a_month_needs_the_admin_password(fw, meter):
     bad = fw.get("/api/v1/hist/months", method="POST", body=b'{"recid": "2013"}', headers=auth)
     assert bad.status == 400
     assert fw.get("/api/v1/hist/weeks").status == 404
+
+
+def test_a_history_file_that_cannot_be_opened_leaves_the_rest_running(meter, tmp_path):
+    (tmp_path / "hist_days.bin").mkdir()  # what a broken filesystem might show: not a file
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
+    try:
+        meter.wait_client()
+        assert "history not started" in f.log()
+        r = f.get("/api/v1/hist/hours")
+        assert r.status == 404 and r.json() == {"error": "history is off"}
+        feed(f, meter, local_unix(2026, 11, 10), 10, 1)  # and the meter is read and served
+        assert f.get("/api/v1/sm/actual").status == 200
+    finally:
+        f.stop()
+
+
+def test_a_record_that_cannot_be_written_is_logged_once_not_every_telegram(fw, meter, tmp_path):
+    start = local_unix(2026, 11, 10)
+    feed(fw, meter, start, 600, 2)  # the hour has begun: its record is written when it ends
+    path = tmp_path / "hist_hours.bin"
+    path.unlink()
+    path.mkdir()  # the file can no longer be opened
+    feed(fw, meter, start + 1200, 60, 150)  # 150 telegrams from 00:20, across two hour ends
+    failures = fw.log().count("P1 listener")
+    assert failures == 2, fw.log()[-2000:]
+    assert fw.alive() and fw.get("/api/v1/sm/actual").status == 200
