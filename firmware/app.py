@@ -57,7 +57,7 @@ def main():
     except KeyboardInterrupt:
         raise
     except Exception as e:
-        log.error("firmware stopped: %r" % e)
+        log.error("firmware stopped: %r", e)
         platform.restart()
     finally:
         asyncio.new_event_loop()

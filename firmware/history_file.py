@@ -33,7 +33,7 @@ def ensure(ring):
         have = -1
     if have != want:
         if have >= 0:
-            log.warn("history %s: %d slots now, the file had %d: starting it again" % (ring.path, ring.slots, have // SIZE))
+            log.warn("history %s: %d slots now, the file had %d: starting it again", ring.path, ring.slots, have // SIZE)
         with open(ring.path, "wb") as f:
             f.write(bytes(want))
 

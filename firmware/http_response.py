@@ -82,12 +82,12 @@ class Responder:
             status = handler(req, w)
         except MemoryError:
             gc.collect()
-            log.error("handler %s: out of memory" % req.path)
+            log.error("handler %s: out of memory", req.path)
             req.extra = b"Retry-After: 5\r\n"
             self.error(c, 503, "out of memory: try again")
             return
         except Exception as e:
-            log.error("handler %s: %r" % (req.path, e))
+            log.error("handler %s: %r", req.path, e)
             self.error(c, 500, "internal error")
             return
         if req.file is not None:

@@ -124,10 +124,7 @@ class HttpServer:
                     log.warn("http accept: out of memory: answered 503")
                     await self._refuse(s)
             except Exception as e:  # e.g. EMFILE: never let the accept loop die
-                try:
-                    log.warn("http accept: %r" % e)
-                except MemoryError:
-                    log.warn("http accept: out of memory")
+                log.warn("http accept: %r", e)
                 await asyncio.sleep_ms(100)
 
     def _start(self, s, addr):
@@ -238,7 +235,7 @@ class HttpServer:
         except OSError:
             pass  # client went away
         except Exception as e:
-            log.error("http connection: %r" % e)
+            log.error("http connection: %r", e)
         finally:
             try:
                 c.sock.close()  # (asyncio's Stream.close() does not close the socket)

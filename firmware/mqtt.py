@@ -108,7 +108,7 @@ class MqttPublisher:
         try:
             host, port, user, password = parse_url(self.url)
         except ValueError as e:
-            log.error("MQTT off: %s" % e)
+            log.error("MQTT off: %s", e)
             return
         backoff = 1
         while True:
@@ -122,10 +122,10 @@ class MqttPublisher:
                     raise OSError("broker refused: CONNACK code %d" % ack[3])
                 self.connected = True
                 backoff = 1
-                log.info("MQTT: connected to %s:%d" % (host, port))
+                log.info("MQTT: connected to %s:%d", host, port)
                 await self._session(reader, writer)
             except Exception as e:  # whatever the broker or network does, try again later
-                log.warn("MQTT: %r; retry in %d s" % (e, backoff))
+                log.warn("MQTT: %r; retry in %d s", e, backoff)
             finally:
                 if self.connected:
                     self.reconnects += 1

@@ -63,7 +63,7 @@ class Ntp:
                     self.platform.set_time(t)
                     self.synced += 1
                     wait = 3600
-                    log.info("NTP: clock set from %s" % self.server)
+                    log.info("NTP: clock set from %s", self.server)
                 except Exception as e:  # a bad answer or a bad clock call: try later
-                    log.warn("NTP: %r" % e)
+                    log.warn("NTP: %r", e)
             await asyncio.sleep(wait)

@@ -50,16 +50,16 @@ class P1Reader:
             try:
                 src = await open_source(self.spec, self.settings)
                 self.connected = True
-                log.info("P1 source %s open" % self.spec)
+                log.info("P1 source %s open", self.spec)
                 backoff = 1
                 await self._read(src)
-                log.warn("P1 source %s closed" % self.spec)
+                log.warn("P1 source %s closed", self.spec)
             except (OSError, ValueError) as e:
                 self.source_errors += 1
-                log.warn("P1 source %s: %r; retry in %d s" % (self.spec, e, backoff))
+                log.warn("P1 source %s: %r; retry in %d s", self.spec, e, backoff)
             except Exception as e:  # a bug must not end the task: log it and go on
                 self.source_errors += 1
-                log.error("P1 reader: %r" % e)
+                log.error("P1 reader: %r", e)
             finally:
                 self.connected = False
                 if src is not None:
@@ -87,7 +87,7 @@ class P1Reader:
                     try:
                         self.listeners[i](p)
                     except Exception as e:  # a listener's trouble is not the reader's
-                        log.error("P1 listener %r: %r" % (self.listeners[i], e))
+                        log.error("P1 listener %r: %r", self.listeners[i], e)
             if p.crc_errors + p.framing_errors + p.oversize != errs:
                 self._log_errors()
 
@@ -97,6 +97,6 @@ class P1Reader:
         total = p.crc_errors + p.framing_errors + p.oversize
         if total <= 10 or total % 100 == 0:
             log.warn(
-                "P1: %d CRC errors, %d framing errors, %d oversize telegrams so far"
-                % (p.crc_errors, p.framing_errors, p.oversize)
+                "P1: %d CRC errors, %d framing errors, %d oversize telegrams so far",
+                p.crc_errors, p.framing_errors, p.oversize,
             )

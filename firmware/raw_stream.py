@@ -28,7 +28,7 @@ class RawStream:
 
     async def start(self):
         self.server = await asyncio.start_server(self._client, "0.0.0.0", self.port)
-        log.info("raw telegram stream on tcp port %d" % self.port)
+        log.info("raw telegram stream on tcp port %d", self.port)
 
     async def _client(self, reader, writer):
         sock = writer.s

@@ -39,7 +39,7 @@ def read(platform):
             try:
                 values[row[0]] = t.check(row, raw)
             except ValueError as e:
-                log.warn("DSMR_%s: %s: ignored" % (row[0].upper(), e))
+                log.warn("DSMR_%s: %s: ignored", row[0].upper(), e)
         return values
     finally:
         unload("settings_table")
@@ -61,7 +61,7 @@ def _saved(platform, t, warn):
         return {}  # no file yet: defaults
     except ValueError as e:
         if warn:
-            log.warn("settings file is corrupt (%s): using defaults" % e)
+            log.warn("settings file is corrupt (%s): using defaults", e)
         return {}
     by_name = {r[0]: r for r in t.rows()}
     good = {}
@@ -72,7 +72,7 @@ def _saved(platform, t, warn):
             good[k] = t.check(by_name[k], raw)
         except ValueError as e:
             if warn:
-                log.warn("settings file: %s: ignored" % e)
+                log.warn("settings file: %s: ignored", e)
     return good
 
 

@@ -82,18 +82,16 @@ async def start(app):
     try:
         app.http.listen()
     except OSError as e:
-        log.error("cannot listen on port %d (in use? %r)" % (s["http_port"], e))
+        log.error("cannot listen on port %d (in use? %r)", s["http_port"], e)
         raise
     log.info(
-        "dsmr-api %s on %s (MicroPython %s): http://%s:%d/ , P1 from %s"
-        % (
-            app.VERSION,
-            platform.NAME,
-            ".".join(str(x) for x in sys.implementation.version[:3]),
-            "127.0.0.1" if platform.NAME == "unix" else s["hostname"] + ".local",
-            s["http_port"],
-            s["p1"],
-        )
+        "dsmr-api %s on %s (MicroPython %s): http://%s:%d/ , P1 from %s",
+        app.VERSION,
+        platform.NAME,
+        ".".join(str(x) for x in sys.implementation.version[:3]),
+        "127.0.0.1" if platform.NAME == "unix" else s["hostname"] + ".local",
+        s["http_port"],
+        s["p1"],
     )
     await _start_optional(app, s)
     asyncio.create_task(app.reader.run())
@@ -147,4 +145,4 @@ async def _start_optional(app, s):
 
 def _not_started(what, e):
     gc.collect()
-    log.error("%s not started: %r" % (what, e))
+    log.error("%s not started: %r", what, e)

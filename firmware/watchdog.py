@@ -45,5 +45,5 @@ class Watchdog:
                 self.starved = False
             elif not self.starved:
                 self.starved = True
-                log.error("watchdog: bytes but no good telegram for %d s: letting it reset" % (self.timeout_ms // 1000))
+                log.error("watchdog: bytes but no good telegram for %d s: letting it reset", self.timeout_ms // 1000)
             await asyncio.sleep_ms(max(100, self.timeout_ms // 4))

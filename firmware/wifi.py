@@ -53,7 +53,7 @@ class WiFi:
         self.ap.active(True)
         self.ap.config(essid=self.ap_name(), authmode=net.AUTH_OPEN)
         self.mode = "setup"
-        log.warn("Wi-Fi: %s; setup access point %s at http://%s/" % (why, self.ap_name(), self.ap.ifconfig()[0]))
+        log.warn("Wi-Fi: %s; setup access point %s at http://%s/", why, self.ap_name(), self.ap.ifconfig()[0])
 
     def _close_ap(self):
         if self.ap is not None:
@@ -67,7 +67,7 @@ class WiFi:
         try:
             self.sta.connect(s["wifi_ssid"], s["wifi_password"])
         except OSError as e:
-            log.warn("Wi-Fi: connect failed: %r" % e)
+            log.warn("Wi-Fi: connect failed: %r", e)
             return False
         t0 = time.ticks_ms()
         while time.ticks_diff(time.ticks_ms(), t0) < s["wifi_timeout"] * 1000:
@@ -97,8 +97,8 @@ class WiFi:
                 self.mode = "station"
                 self.ever_connected = True
                 backoff = 1
-                log.info("Wi-Fi: joined %s as %s.local (%s)"
-                         % (self.settings["wifi_ssid"], self.settings["hostname"], self.sta.ifconfig()[0]))
+                log.info("Wi-Fi: joined %s as %s.local (%s)",
+                         self.settings["wifi_ssid"], self.settings["hostname"], self.sta.ifconfig()[0])
                 continue
             if not self.ever_connected:
                 self._open_ap("could not join %s" % self.settings["wifi_ssid"])

@@ -12,7 +12,7 @@ for p in (_ROOT + "/lib", _ROOT):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from firmware import http_server, lazy  # noqa: E402
+from firmware import http_server, lazy, log  # noqa: E402
 from firmware.buffers import Buffers  # noqa: E402
 
 _PORT = 20000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 1234)
@@ -86,6 +86,24 @@ def case_a_module_load_that_runs_out_of_memory_half_way_leaves_nothing_loaded():
         lazy.load = real
     left = [m for m in sys.modules if m not in before and m.startswith("firmware.")]
     assert not left, left
+
+
+def case_logging_with_no_room_to_format_does_not_raise():
+    big = "y" * 3000  # its formatting needs some 6 KB; the heap will have a few hundred bytes
+    filler = [None] * 20000
+    n = 0
+    try:
+        while True:
+            filler[n] = bytearray(48)  # a 64-byte block on 64-bit: everything, in small pieces
+            n += 1
+    except MemoryError:
+        pass
+    for i in range(n - 5, n):
+        filler[i] = None  # room for the call itself, not for the message
+    try:
+        log.warn("P1 listener %s: %r", big, big)  # an error handler in a task, short of memory
+    finally:
+        filler = None
 
 
 def all_cases():
