@@ -77,6 +77,7 @@ class DeviceApi:
             ("framingerrors", p.framing_errors, None),
             ("oversizetelegrams", p.oversize, None),
             ("lasttelegram", r.seconds_since_telegram(), "s"),
+            ("lastbytes", r.seconds_since_bytes(), "s"),
             ("p1sourceerrors", r.source_errors, None),
             ("httprequests", h.responder.requests, None),
             ("httperrors", h.responder.errors, None),

@@ -26,10 +26,10 @@ class P1Reader:
         self.chunk = bufs.chunk
         self.source_errors = 0
         self.connected = False
-        self.bytes_read = 0
         self.last_telegram_ms = None  # ticks, for short intervals (the watchdog's)
         self.last_telegram_s = 0  # uptime.seconds(), for long ones
         self.last_bytes_ms = None
+        self.last_bytes_s = 0
         self.listeners = []  # called with the parser after each new telegram
         self._errors_logged = 0
 
@@ -42,6 +42,13 @@ class P1Reader:
         if d < 86400:  # a short gap: ticks are exact to the millisecond
             return time.ticks_diff(time.ticks_ms(), self.last_telegram_ms) // 1000
         return d
+
+    def seconds_since_bytes(self):
+        """Seconds since any byte came from the source (telegram or not), or -1:
+        tells "nothing arrives" (wiring) from "bytes but no telegrams" (settings)."""
+        if self.last_bytes_ms is None:
+            return -1
+        return uptime.seconds() - self.last_bytes_s
 
     async def run(self):
         backoff = 1
@@ -77,8 +84,8 @@ class P1Reader:
                 continue
             if n == 0:
                 return
-            self.bytes_read += n
             self.last_bytes_ms = time.ticks_ms()
+            self.last_bytes_s = uptime.seconds()
             errs = p.crc_errors + p.framing_errors + p.oversize
             if p.feed(buf, n):
                 self.last_telegram_ms = time.ticks_ms()

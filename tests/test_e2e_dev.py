@@ -31,6 +31,15 @@ def test_info_counts_what_happened(fw, meter):
     assert info["httprequests"] >= 2
 
 
+def test_lastbytes_tells_nothing_arriving_from_bytes_without_telegrams(fw, meter):
+    info = pairs(fw.get("/api/v1/dev/info").json(), "devinfo")
+    assert info["lastbytes"] == -1 and info["lasttelegram"] == -1  # nothing yet
+    meter.send(bytes(range(32, 127)) * 4)  # line noise, as a wrong baud rate gives
+    wait_for(lambda: pairs(fw.get("/api/v1/dev/info").json(), "devinfo")["lastbytes"] >= 0, 5, "bytes")
+    info = pairs(fw.get("/api/v1/dev/info").json(), "devinfo")
+    assert 0 <= info["lastbytes"] <= 2 and info["telegramcount"] == 0
+
+
 def test_uptime_counts_from_boot_across_requests(fw):
     # (the endpoint's code is loaded for each request: its own clock would restart)
     time.sleep(1.2)
