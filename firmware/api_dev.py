@@ -19,6 +19,7 @@ _2023 = 1672531200  # a clock before this has not been set
 class DeviceApi:
     def __init__(self, app):
         self.app = app
+        self.items = None  # this request's values (the object lives for one request: lazy.py)
 
     def _pair(self, w, first, name, value, unit=None):
         w.raw('\n {"name": "' if first else ',\n {"name": "')
@@ -36,7 +37,13 @@ class DeviceApi:
             w.raw('"')
         w.raw("}")
 
-    def _pairs(self, w, key, items):
+    def _pairs(self, w, key, take):
+        """Renders {key: [pairs]}, the values from take(). An answer bigger than
+        the response buffer is rendered twice, counted and then sent
+        (http_response.py): the values are taken once, so both agree."""
+        if self.items is None:
+            self.items = take()
+        items = self.items
         w.raw('{"')
         w.raw(key)
         w.raw('":[')
@@ -48,6 +55,12 @@ class DeviceApi:
         return 200
 
     def info(self, req, w):
+        return self._pairs(w, "devinfo", self._info)
+
+    def time(self, req, w):
+        return self._pairs(w, "devtime", self._time)
+
+    def _info(self):
         app = self.app
         r = app.reader
         p = r.parser
@@ -56,7 +69,7 @@ class DeviceApi:
         biggest = largest_free_block()  # (its trial allocations are garbage: collect after)
         gc.collect()
         v = sys.implementation.version
-        return self._pairs(w, "devinfo", (
+        return (
             ("fwversion", app.VERSION, None),
             ("micropython", "%d.%d.%d" % (v[0], v[1], v[2]), None),
             ("platform", platform.NAME, None),
@@ -95,18 +108,19 @@ class DeviceApi:
             ("wifimode", app.wifi.mode if app.wifi else "none", None),
             ("wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
             ("watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
-        ))
+        )
 
-    def time(self, req, w):
+    def _time(self):
         t, source = now(self.app.reader)
         y, mo, d, hh, mm, ss, _, summer = timestamp.local(t)
-        return self._pairs(w, "devtime", (
+        return (
             ("time", "%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, hh, mm, ss), None),
             ("timezone", "CEST" if summer else "CET", None),
             ("epoch", t, "s"),
             ("source", source, None),
             ("uptime", uptime.seconds(), "s"),
-        ))
+        )
+
 
 def now(reader):
     """(Unix time, source): the clock once it is set (NTP), else the meter's last timestamp."""

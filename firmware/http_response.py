@@ -53,10 +53,12 @@ class Responder:
         if route is None:
             self.error(c, 404, "no such endpoint")
         else:
-            self._dispatch(c, req, route)
-            drop = getattr(route[0], "drop", None)
-            if drop is not None:
-                drop()  # a Lazy handler's module leaves the heap again (lazy.py)
+            try:
+                self._dispatch(c, req, route)
+            finally:
+                drop = getattr(route[0], "drop", None)
+                if drop is not None:
+                    drop()  # a Lazy handler's module leaves the heap again (lazy.py)
         return req.used if req.keep_alive else -1
 
     def _dispatch(self, c, req, route):

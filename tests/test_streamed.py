@@ -1,0 +1,5 @@
+"""Twice-rendered answers agree (tests/cases_streamed.py) under the MicroPython unix port."""
+
+from conftest import micropython_cases
+
+mp_results, test_micropython = micropython_cases("cases_streamed")
