@@ -200,15 +200,20 @@ class MqttPublisher:
         return out
 
     async def _values(self, writer):
+        # Every message is made before the first is sent: while a send waits, the
+        # P1 reader may swap in the next telegram, and one round must show one.
+        out = []
         state = []
         for name, f in self._present():
             v, unit = self._value(f, True)
             item = b'{"' + name.encode() + b'":[{"value":' + v
             if unit:
                 item += b',"unit":"' + unit + b'"'
-            await self._send(writer, publish_packet(self.prefix + "/" + name, item + b"}]}"))
+            out.append(publish_packet(self.prefix + "/" + name, item + b"}]}"))
             state.append(b'"' + name.encode() + b'":' + v)
-        await self._send(writer, publish_packet(self.prefix + "/state", b"{" + b",".join(state) + b"}"))
+        out.append(publish_packet(self.prefix + "/state", b"{" + b",".join(state) + b"}"))
+        for message in out:
+            await self._send(writer, message)
 
     async def _discovery(self, writer):
         p = self.app.reader.parser
