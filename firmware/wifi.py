@@ -84,6 +84,14 @@ class WiFi:
         if not self.settings["wifi_ssid"]:
             self._open_ap("no network saved yet")
             return  # nothing to join until the setup page saves one (and restarts)
+        while True:
+            try:
+                await self._keep_joined()
+            except Exception as e:  # the driver's odd moods ("Wifi Internal Error"): try again
+                log.warn("Wi-Fi: %r", e)
+                await asyncio.sleep(5)
+
+    async def _keep_joined(self):
         backoff = 1
         while True:
             if self.sta.isconnected():

@@ -66,6 +66,12 @@ def test_dsmr22_meters_get_9600_7e1_and_the_request_pin_is_never_driven_low(tmp_
         assert d.events("pin")[1]["mode"] == 1 and all(p["value"] != 0 for p in d.events("pin"))
 
 
+def test_a_wifi_driver_error_does_not_end_the_rejoining(tmp_path, meter):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wifi_password": "pw"}, wifi="flaky") as d:
+        wait_for(lambda: "joined home" in d.fw.log(), 20, "joined after the driver's errors")
+        assert d.fw.log().count("Wifi Internal Error") == 2
+
+
 def test_hostname_is_set_before_the_station_is_activated(tmp_path, meter):
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wifi_password": "pw", "hostname": "meterkast"}) as d:
         wait_for(lambda: d.events("connect"), 10, "a connect")
