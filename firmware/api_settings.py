@@ -76,7 +76,7 @@ class SettingsApi:
         if "name" in doc and "value" in doc and len(doc) == 2:
             doc = {doc["name"]: doc["value"]}
         try:
-            restart = save(s, doc)
+            restart = save(self.app, doc)
         except ValueError as e:
             return error(w, 400, e.args[0])
         except OSError as e:

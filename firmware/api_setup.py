@@ -79,7 +79,7 @@ class SetupApi:
         if doc.get("hostname"):
             changes["hostname"] = doc["hostname"]
         try:
-            save(s, changes)
+            save(self.app, changes)
         except ValueError as e:
             return error(w, 400, e.args[0])
         req.ctype = b"text/html; charset=utf-8"

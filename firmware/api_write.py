@@ -9,12 +9,21 @@ from .http_request import header
 from .lazy import load, unload
 
 
-def save(s, changes):
-    """Checks and saves changes to the settings `s` (settings.py, loaded for it)."""
+def save(app, changes):
+    """Checks and saves changes to the settings (settings.py, loaded for it) and
+    hands the ones that apply live to the running parts that hold a copy.
+    Returns the names that need a restart."""
     try:
-        return load("settings").update(platform, s, changes)
+        restart = load("settings").update(platform, app.settings, changes)
     finally:
         unload("settings")
+    s = app.settings
+    if app.http is not None:
+        app.http.timeout_ms = s["http_timeout"] * 1000
+        app.http.keepalive_ms = s["http_keepalive"] * 1000
+    if app.reader is not None:
+        app.reader.parser.require_crc = s["p1_require_crc"]
+    return restart  # (admin_password is read where it is used)
 
 
 def error(w, status, msg):

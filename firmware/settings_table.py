@@ -28,7 +28,7 @@ p1_require_crc|b|false|||
 wifi_ssid|s||0|32|R
 wifi_password|s||0|64|RS
 wifi_timeout|i|30|5|600|R
-ntp_server|s|pool.ntp.org|0|64|
+ntp_server|s|pool.ntp.org|0|64|R
 wdt_timeout|i|120|0|3600|R
 admin_password|s||0|64|S
 mqtt_url|s||0|128|RS
@@ -39,7 +39,7 @@ hist_days|i|14|0|1000|R
 hist_months|i|24|0|240|R
 raw_port|i|2001|0|65535|R
 raw_max_clients|i|3|1|8|R
-sim_speed|i|1|1|86400|
+sim_speed|i|1|1|86400|R
 """
 
 

@@ -3,6 +3,7 @@
 import base64
 import json
 import os
+import socket
 import time
 
 
@@ -79,8 +80,8 @@ def post(fw, body, auth=None, method="POST"):
 def test_settings_change_validate_and_survive_a_restart(fw, meter, tmp_path):
     r = post(fw, {"name": "hostname", "value": "meterkast"})
     assert r.status == 200 and r.json() == {"saved": ["hostname"], "restart": ["hostname"]}
-    r = post(fw, {"http_timeout": 9, "sim_speed": "60"}, method="PUT")
-    assert r.json() == {"saved": ["http_timeout", "sim_speed"], "restart": []}
+    r = post(fw, {"http_timeout": 9, "p1_require_crc": False}, method="PUT")
+    assert r.json() == {"saved": ["http_timeout", "p1_require_crc"], "restart": []}
     by = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/settings").json()["settings"]}
     assert by["http_timeout"] == 9 and by["hostname"] == "dsmr-api"  # live / after restart
     for bad, msg in (({"http_port": 0}, "http_port must be 1..65535"),
@@ -96,6 +97,25 @@ def test_settings_change_validate_and_survive_a_restart(fw, meter, tmp_path):
         assert pairs(f2.get("/api/v1/dev/info").json(), "devinfo")["hostname"] == "meterkast"
     finally:
         f2.stop()
+
+
+def test_live_settings_take_effect_without_a_restart(fw, meter):
+    dsmr22 = open(os.path.join(FIX, "dsmr22.txt"), "rb").read()  # no CRC: accepted by default
+    meter.send(dsmr22)
+    wait_for(lambda: fw.get("/api/v1/sm/telegram").body == dsmr22, 5, "the CRC-less telegram")
+    assert post(fw, {"p1_require_crc": True, "http_timeout": 1}).json()["restart"] == []
+    meter.send(dsmr22)
+    wait_for(lambda: pairs(fw.get("/api/v1/dev/info").json(), "devinfo")["telegramerrors"] >= 1, 5, "refused")
+    assert pairs(fw.get("/api/v1/dev/info").json(), "devinfo")["telegramcount"] == 1
+    slow = socket.create_connection(("127.0.0.1", fw.port))
+    try:
+        slow.sendall(b"GET /api/v1/sm/actual HTTP/1.1\r\n")  # and then nothing more
+        slow.settimeout(4)
+        t0 = time.monotonic()
+        answer = slow.recv(1024)
+        assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - t0 < 2.5  # 1 s, not 5
+    finally:
+        slow.close()
 
 
 def test_writes_need_the_admin_password_once_set(fw):
