@@ -74,6 +74,8 @@ class SettingsApi:
         if not isinstance(doc, dict) or not doc:
             return error(w, 400, "the body must be a JSON object")
         if "name" in doc and "value" in doc and len(doc) == 2:
+            if not isinstance(doc["name"], str):
+                return error(w, 400, '"name" must be a setting\'s name')
             doc = {doc["name"]: doc["value"]}
         try:
             restart = save(self.app, doc)

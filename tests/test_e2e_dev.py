@@ -86,7 +86,8 @@ def test_settings_change_validate_and_survive_a_restart(fw, meter, tmp_path):
     assert by["http_timeout"] == 9 and by["hostname"] == "dsmr-api"  # live / after restart
     for bad, msg in (({"http_port": 0}, "http_port must be 1..65535"),
                      ({"nope": 1}, "unknown setting: nope"),
-                     ({"name": "hostname", "value": ""}, "hostname must be 1..32 characters")):
+                     ({"name": "hostname", "value": ""}, "hostname must be 1..32 characters"),
+                     ({"name": ["hostname"], "value": "x"}, '"name" must be a setting\'s name')):
         r = post(fw, bad)
         assert r.status == 400 and r.json() == {"error": msg}
     r = fw.get("/api/v1/dev/settings", method="POST", body=b"{not json")
