@@ -30,7 +30,10 @@ class HistoryApi:
         h = self.app.history
         if h is None:
             return error(w, 404, "history is off")
-        parts = bytes(req.path[_PREFIX:]).decode().split("/")
+        try:
+            parts = bytes(req.path[_PREFIX:]).decode().split("/")
+        except UnicodeError:
+            parts = [""]  # not UTF-8: no such history
         usage = parts[0] == "usage"
         if usage:
             parts = parts[1:]
@@ -42,6 +45,7 @@ class HistoryApi:
             return error(w, 404, "no such history order: use asc or desc")
         if req.method == b"POST":
             if which != MONTHS or usage:
+                req.extra = b"Allow: GET, HEAD, OPTIONS\r\n"
                 return error(w, 405, "only months can be corrected")
             return self._correct(req, w, h.rings[which])
         return self._list(w, which, h.rings[which], order == "asc", usage)

@@ -91,6 +91,21 @@ def test_random_garbage_clients_never_hurt_the_server(fw):
     assert fw.alive()
 
 
+def test_odd_bytes_in_any_path_are_a_client_error_never_a_500(fw):
+    paths = [b"/", b"/index.html", b"/setup", b"/api/v1/sm/actual", b"/api/v1/sm/fields",
+             b"/api/v1/dev/info", b"/api/v1/dev/settings", b"/api/v1/hist/hours", b"/api/v1/hist/usage"]
+    for path in paths:
+        for odd in (b"/\xff\xfe", b"/%ff", b"/../../etc/passwd", b"/\x00"):
+            for method in (b"GET", b"POST"):
+                head = method + b" " + path + odd + b" HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n"
+                reply = fw.raw(head + b"Connection: close\r\n\r\n{}")
+                status = int(reply[9:12])
+                assert 400 <= status < 500, (path + odd, method, reply[:200])
+                if status == 405:
+                    assert b"\r\nAllow: " in reply.split(b"\r\n\r\n")[0], (path + odd, reply[:300])
+    assert fw.get("/api/v1/sm/actual").status in (200, 503)
+
+
 def test_lost_meter_is_reconnected_and_the_api_keeps_serving(fw, meter):
     good = fixture("dsmr50_spec")
     meter.drop_client()
