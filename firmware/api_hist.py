@@ -107,7 +107,10 @@ class HistoryApi:
             vals = []
             for j, c in enumerate(history_file.COUNTERS):
                 if c in doc:
-                    vals.append(int(round(float(doc[c]) * 1000)))
+                    v = float(doc[c])
+                    if not 0 <= v < 1000000:  # a meter's counter has 6 digits (NaN fails too)
+                        return error(w, 400, "%s must be a reading from 0 to 999999.999" % c)
+                    vals.append(int(round(v * 1000)))
                 else:
                     vals.append(old[j] if old else 0)
         except (ValueError, KeyError, TypeError):

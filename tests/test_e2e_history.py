@@ -166,6 +166,12 @@ def test_correcting_a_month_needs_the_admin_password(fw, meter):
     assert fw.get("/api/v1/hist/months", method="POST", body=body, headers=auth).status == 200
     bad = fw.get("/api/v1/hist/months", method="POST", body=b'{"recid": "2013"}', headers=auth)
     assert bad.status == 400
+    for value in (-1, 1e12, "inf", "nan", 12345678901234567890):  # no meter reads that
+        body = json.dumps({"recid": "2611", "gdt": value}).encode()
+        bad = fw.get("/api/v1/hist/months", method="POST", body=body, headers=auth)
+        assert bad.status == 400 and bad.json() == {"error": "gdt must be a reading from 0 to 999999.999"}, value
+    fixed = [m for m in hist(fw, "months")["months"] if m["recid"] == "2611"][0]
+    assert fixed["gdt"] == months[1]["gdt"]  # unchanged
     assert fw.get("/api/v1/hist/weeks").status == 404
 
 
