@@ -18,7 +18,7 @@ _FORM = b"""<!doctype html><meta charset=utf-8><meta name=viewport content="widt
 <h1>dsmr-api setup</h1><form method=post action=/api/v1/dev/setup>
 <p><label>Wi-Fi network (SSID)<br><input name=ssid required maxlength=32></label>
 <p><label>Password<br><input name=password type=password maxlength=64></label>
-<p><label>Name on the network<br><input name=hostname value=dsmr-api maxlength=32></label> .local
+<p><label>Name on the network<br><input name=hostname value=dsmr-api maxlength=32 pattern="[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"></label> .local
 <p><button>Save and restart</button></form>
 """
 _DONE = b"""<!doctype html><meta charset=utf-8><title>dsmr-api</title>

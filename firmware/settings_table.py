@@ -5,12 +5,13 @@ dropped in between (lazy.py): nothing here has to stay in the heap.
 
 Types: s string, i integer, b boolean, c one of a list. Limits are lengths
 for strings. Flags: R = takes effect after a restart, S = secret (never
-shown, only whether it is set). The platform may change defaults
+shown, only whether it is set), H = a host name (what mDNS and DNS take:
+letters, digits and inner hyphens). The platform may change defaults
 (platform.DEFAULTS).
 """
 
 _TABLE = """\
-hostname|s|dsmr-api|1|32|R
+hostname|s|dsmr-api|1|32|RH
 http_port|i|80|1|65535|R
 http_max_conn|i|4|1|16|R
 http_backlog|i|8|1|128|R
@@ -76,7 +77,7 @@ def _convert(kind, raw):
 
 def check(row, raw):
     """The validated value for setting `row`, or ValueError saying what is wrong."""
-    name, kind, _, lo, hi, _ = row
+    name, kind, _, lo, hi, flags = row
     try:
         v = _convert(kind, raw)
     except ValueError as e:
@@ -91,4 +92,15 @@ def check(row, raw):
             raise ValueError("%s must be one of %s" % (name, lo))
     elif not int(lo) <= len(v) <= int(hi):
         raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
+    elif "H" in flags and not _host_name(v):
+        raise ValueError("%s may hold only letters, digits and hyphens (not first or last)" % name)
     return v
+
+
+def _host_name(v):
+    if v[0] == "-" or v[-1] == "-":
+        return False
+    for c in v:
+        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c == "-"):
+            return False
+    return True
