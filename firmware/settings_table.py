@@ -6,7 +6,8 @@ dropped in between (lazy.py): nothing here has to stay in the heap.
 Types: s string, i integer, b boolean, c one of a list. Limits are lengths
 for strings. Flags: R = takes effect after a restart, S = secret (never
 shown, only whether it is set), H = a host name (what mDNS and DNS take:
-letters, digits and inner hyphens). The platform may change defaults
+letters, digits and inner hyphens), U = empty or an MQTT URL
+(mqtt://[user:password@]host[:port]). The platform may change defaults
 (platform.DEFAULTS).
 """
 
@@ -32,7 +33,7 @@ wifi_timeout|i|30|5|600|R
 ntp_server|s|pool.ntp.org|0|64|R
 wdt_timeout|i|120|0|3600|R
 admin_password|s||0|64|S
-mqtt_url|s||0|128|RS
+mqtt_url|s||0|128|RSU
 mqtt_prefix|s|dsmr-api|1|64|R
 mqtt_interval|i|10|1|3600|R
 hist_hours|i|48|0|2000|R
@@ -94,7 +95,16 @@ def check(row, raw):
         raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
     elif "H" in flags and not _host_name(v):
         raise ValueError("%s may hold only letters, digits and hyphens (not first or last)" % name)
+    elif "U" in flags and v and not _mqtt_url(v):
+        raise ValueError("%s must look like mqtt://[user:password@]host[:port]" % name)
     return v
+
+
+def _mqtt_url(v):
+    if not v.startswith("mqtt://"):
+        return False
+    host, _, port = v[7:].rstrip("/").rsplit("@", 1)[-1].partition(":")
+    return bool(host) and (not port or port.isdigit() and 0 < int(port) < 65536)
 
 
 def _host_name(v):

@@ -97,6 +97,10 @@ def case_invalid_updates_change_nothing():
         ({"hostname": "m\u00e9ter"}, "hostname may hold only letters, digits and hyphens (not first or last)"),
         ({"hostname": "-p1"}, "hostname may hold only letters, digits and hyphens (not first or last)"),
         ({"hostname": "p1.local"}, "hostname may hold only letters, digits and hyphens (not first or last)"),
+        ({"mqtt_url": "192.168.1.10"}, "mqtt_url must look like mqtt://[user:password@]host[:port]"),
+        ({"mqtt_url": "mqtt://"}, "mqtt_url must look like mqtt://[user:password@]host[:port]"),
+        ({"mqtt_url": "mqtt://broker:port"}, "mqtt_url must look like mqtt://[user:password@]host[:port]"),
+        ({"mqtt_url": "mqtt://u:p@broker:0"}, "mqtt_url must look like mqtt://[user:password@]host[:port]"),
         ({"p1_format": "9N2"}, "p1_format must be one of 8N1,7E1"),
         ({"p1_require_crc": "maybe"}, "p1_require_crc must be true or false"),
         ({"http_timeout": 7, "http_port": -1}, "http_port must be 1..65535"),
@@ -108,6 +112,13 @@ def case_invalid_updates_change_nothing():
             assert e.args[0] == msg, (e.args[0], msg)
     assert saved_file() == {"hostname": "keep"}
     assert s["http_timeout"] == 5
+
+
+def case_mqtt_urls_that_work_are_taken():
+    s = fresh()
+    for url in ("", "mqtt://broker", "mqtt://192.168.1.10:1883", "mqtt://u:p@ss:w@broker.lan:8883/"):
+        settings.update(FakePlatform(), s, {"mqtt_url": url})
+        assert saved_file()["mqtt_url"] == url
 
 
 def case_environment_overrides_are_not_saved():
