@@ -230,7 +230,9 @@ class MqttPublisher:
             u = unit.decode()
             cfg = {
                 "name": name.replace("_", " "),
-                "unique_id": "%s_%s" % (self.node, name),
+                # the meter's id, not the dongle's name: renaming the dongle must not
+                # give Home Assistant a second set of sensors (and split the history)
+                "unique_id": "dsmr_%s_%s" % (ident, name),
                 "object_id": "dsmr_" + name,
                 "state_topic": self.prefix + "/state",
                 "value_template": "{{ value_json.%s }}" % name,

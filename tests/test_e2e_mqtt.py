@@ -143,6 +143,8 @@ def test_home_assistant_discovery(fw, broker, meter):
         assert (gas["device_class"], gas["state_class"], gas["unit_of_measurement"]) == ("gas", "total_increasing", "m3")
         assert gas["device"] == cfg["device"]  # one device, named after the meter
         assert cfg["device"]["identifiers"] == ["dsmr_4530304446303033373839312345678906"]
+        # the meter's id: a renamed dongle keeps its Home Assistant sensors
+        assert cfg["unique_id"] == "dsmr_4530304446303033373839312345678906_energy_delivered_tariff1"
         assert cfg["device"]["model"] == "XMX5LABCDE2410065447"
 
 
