@@ -233,6 +233,9 @@ class MqttPublisher:
                 # the meter's id, not the dongle's name: renaming the dongle must not
                 # give Home Assistant a second set of sensors (and split the history)
                 "unique_id": "dsmr_%s_%s" % (ident, name),
+                # the entity id: default_entity_id since Home Assistant 2025.10 (object_id
+                # stopped working in 2026.4), object_id for the ones before
+                "default_entity_id": "sensor.dsmr_" + name,
                 "object_id": "dsmr_" + name,
                 "state_topic": self.prefix + "/state",
                 "value_template": "{{ value_json.%s }}" % name,

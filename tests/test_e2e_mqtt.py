@@ -145,6 +145,8 @@ def test_home_assistant_discovery(fw, broker, meter):
         assert cfg["device"]["identifiers"] == ["dsmr_4530304446303033373839312345678906"]
         # the meter's id: a renamed dongle keeps its Home Assistant sensors
         assert cfg["unique_id"] == "dsmr_4530304446303033373839312345678906_energy_delivered_tariff1"
+        assert cfg["default_entity_id"] == "sensor.dsmr_energy_delivered_tariff1"  # HA 2025.10+
+        assert cfg["object_id"] == "dsmr_energy_delivered_tariff1"  # HA before it
         assert cfg["device"]["model"] == "XMX5LABCDE2410065447"
 
 
