@@ -23,7 +23,10 @@ def _load_code(s):
     # one that does not compile shows at boot rather than at a request.
     for name in ("api_dev", "api_hist", "api_settings", "api_setup" if esp32 else ""):
         if name:
-            unload_all(load_with(name)[1])
+            try:
+                unload_all(load_with(name)[1])
+            except Exception as e:  # (out of memory, say): its requests will tell again
+                log.error("%s could not be loaded: %r", name, e)
     for name, wanted in (
         ("mqtt", s["mqtt_url"]),
         ("wifi", esp32),
