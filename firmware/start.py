@@ -29,17 +29,19 @@ def _load_code(s):
                 log.error("%s could not be loaded: %r", name, e)
     for name, wanted in (
         ("mqtt", s["mqtt_url"]),
-        ("wifi", esp32),
         ("ntp", esp32 and s["ntp_server"]),
         ("watchdog", esp32 and s["wdt_timeout"]),
         ("raw_stream", s["raw_port"]),
-        ("http_server", True),
-        ("routes", True),
-        ("p1_reader", True),
-        ("samples", True),
     ):
         if wanted:
-            load(name)  # started below
+            try:
+                load(name)  # the optional parts, started (or said not to be) below
+            except Exception as e:
+                log.error("%s could not be loaded: %r", name, e)
+    for name, wanted in (("wifi", esp32), ("http_server", True), ("routes", True),
+                         ("p1_reader", True), ("samples", True)):
+        if wanted:
+            load(name)  # the core: without it there is no dongle
 
 
 async def start(app):
