@@ -67,6 +67,22 @@ def micropython_cases(module):
     return results, test_micropython
 
 
+def built_for(arch):
+    """A module-scoped fixture `built`: the device files compiled by tools/build.py for
+    `arch` (xtensawin: the dongle; x64: this PC) into a folder of their own."""
+
+    @pytest.fixture(scope="module", name="built")
+    def built(tmp_path_factory):
+        sys.path.insert(0, os.path.join(ROOT, "tools"))
+        import build
+
+        out = str(tmp_path_factory.mktemp(arch))
+        build.build(arch, out)
+        return out
+
+    return built
+
+
 @pytest.fixture(scope="session")
 def fixture_bytes():
     def load(name):

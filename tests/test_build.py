@@ -4,20 +4,16 @@ only what changed."""
 import os
 import sys
 
-import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import build  # noqa: E402
+from conftest import built_for  # noqa: E402
 import deploy  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("xtensawin"))
-    build.build("xtensawin", out)
-    return out
+built = built_for("xtensawin")
 
 
 def test_every_device_file_compiles_with_mpy_cross_for_the_esp32(built):

@@ -3,21 +3,14 @@ to browsers that take it, plain to those that do not, cacheable, streamed from f
 
 import gzip
 import os
-import sys
 
 import pytest
 
 from harness import ROOT, Firmware
 
-sys.path.insert(0, os.path.join(ROOT, "tools"))
-import build  # noqa: E402
+from conftest import built_for
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp("x64"))
-    build.build("x64", out)
-    return out
+built = built_for("x64")
 
 
 @pytest.fixture
