@@ -6,14 +6,8 @@ import asyncio
 import os
 import sys
 
-_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
-for p in (_ROOT + "/lib", _ROOT):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-from firmware import http_server, lazy, log  # noqa: E402
-from firmware.buffers import Buffers  # noqa: E402
+from firmware import http_server, lazy, log
+from firmware.buffers import Buffers
 
 _PORT = 20000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 1234)
 

@@ -8,16 +8,10 @@ real `micropython` binary, where the viper loops are what gets tested.
 import gc
 import sys
 
-try:
-    _HERE = __file__.rsplit("/", 1)[0]
-except AttributeError:
-    _HERE = "tests"
-_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
-if _ROOT + "/lib" not in sys.path:
-    sys.path.insert(0, _ROOT + "/lib")
+from dsmr import P1Parser, crc16, fields, values
+from dsmr.jsonw import JsonWriter
 
-from dsmr import P1Parser, crc16, fields, values  # noqa: E402
-from dsmr.jsonw import JsonWriter  # noqa: E402
+_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 
 MICROPYTHON = sys.implementation.name == "micropython"
 FIXTURES = ("dsmr22", "dsmr42", "dsmr50_spec", "fluvius", "dsmr50_multi_mbus")

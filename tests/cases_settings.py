@@ -2,15 +2,8 @@
 
 import json
 import os
-import sys
 
-_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
-for p in (_ROOT + "/lib", _ROOT):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-from firmware import settings  # noqa: E402
+from firmware import settings
 
 _DIR = "/tmp/dsmr-settings-cases-%d" % os.getpid() if hasattr(os, "getpid") else "/tmp/dsmr-settings-cases"
 

@@ -4,21 +4,14 @@ or Content-Length lies. The device endpoints report values that change by
 themselves (heap, uptime); run under the MicroPython unix port
 (tests/test_streamed.py)."""
 
-import sys
 import time
 
-_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
-for p in (_ROOT + "/lib", _ROOT):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-from dsmr.jsonw import JsonWriter  # noqa: E402
-from firmware import api_dev  # noqa: E402
-from firmware.app import App  # noqa: E402
-from firmware.buffers import Buffers  # noqa: E402
-from firmware.http_server import HttpServer  # noqa: E402
-from firmware.p1_reader import P1Reader  # noqa: E402
+from dsmr.jsonw import JsonWriter
+from firmware import api_dev
+from firmware.app import App
+from firmware.buffers import Buffers
+from firmware.http_server import HttpServer
+from firmware.p1_reader import P1Reader
 
 
 def _app():

@@ -1,16 +1,9 @@
 """firmware/uptime.py under the MicroPython unix port: seconds since boot that
 go on counting where time.ticks_ms() wraps (tests/test_uptime.py)."""
 
-import sys
 import time
 
-_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-_ROOT = _HERE.rsplit("/", 1)[0] if "/" in _HERE else "."
-for p in (_ROOT + "/lib", _ROOT):
-    if p not in sys.path:
-        sys.path.insert(0, p)
-
-from firmware import uptime  # noqa: E402
+from firmware import uptime
 
 
 class _Ticks:

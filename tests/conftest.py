@@ -1,4 +1,4 @@
-"""Shared pytest setup: repo paths, the MicroPython binary, lib/ on sys.path."""
+"""Shared pytest setup: repo paths, the MicroPython binary, the repo, lib/ and tests/ on sys.path."""
 
 import os
 import shutil
@@ -9,8 +9,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
-sys.path.insert(0, os.path.join(ROOT, "lib"))
-sys.path.insert(0, TESTS)
+for _p in (ROOT, os.path.join(ROOT, "lib"), TESTS):  # firmware, dsmr, the cases (as mp_cases.py)
+    sys.path.insert(0, _p)
 
 
 def micropython_bin():

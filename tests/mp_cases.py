@@ -3,12 +3,16 @@
     micropython tests/mp_cases.py cases_parser
 
 Prints `ok <name>` or `FAIL <name>: <error>` per case; pytest reads the lines.
+The cases import from lib/ (dsmr) and the repo root (firmware), put on the
+path here (under CPython, tests/conftest.py does it).
 """
 
 import sys
 
 here = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
-sys.path.insert(0, here)
+root = here.rsplit("/", 1)[0] if "/" in here else (".." if here == "." else ".")
+for p in (root, root + "/lib", here):
+    sys.path.insert(0, p)
 mod = __import__(sys.argv[1])
 for name in mod.all_cases():
     try:
