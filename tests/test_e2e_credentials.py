@@ -1,0 +1,107 @@
+"""End to end: the admin password guards every write endpoint and method, and
+only the exact password opens it (firmware/api_write.py), under MicroPython.
+
+Each write is sent with a body the endpoint refuses (400): with the right
+password the request gets past the check and no setting changes, with any other
+credential it stops at 401. So the setup endpoint never restarts the firmware here.
+"""
+
+import base64
+import json
+
+import pytest
+
+from harness import Firmware
+
+# (method, path, a body the endpoint answers 400 once the password is right)
+WRITES = [
+    ("POST", "/api/v1/dev/settings", b'{"nope": 1}'),
+    ("PUT", "/api/v1/dev/settings", b'{"nope": 1}'),
+    ("POST", "/api/v1/dev/setup", b"password=no-ssid"),
+    ("POST", "/api/v1/hist/months", b'{"edt1": 1}'),
+    ("POST", "/api/v1/hist/months/asc", b'{"edt1": 1}'),
+]
+
+
+def bearer(cred):
+    return b"Bearer " + cred
+
+
+def basic(cred, user=b"admin"):
+    return b"Basic " + base64.b64encode(user + b":" + cred)
+
+
+def wrong_credentials(pw):
+    """Every near miss of the password `pw` (bytes), as Authorization header values."""
+    near = {
+        "empty": b"",
+        "prefix": pw[:-1],
+        "first byte": pw[:1],
+        "longer": pw + b"x",
+        "doubled": pw + pw,
+        "wrong case": pw.swapcase(),
+        "non-ASCII, same length": pw[:-1] + b"\xe9",
+        "non-ASCII, longer": pw + "é".encode(),
+        "NUL after it": pw + b"\x00",
+    }
+    out = {"no header": None, "bare Bearer": b"Bearer", "bare Basic": b"Basic",
+           "other scheme": b"Digest " + pw, "Basic not base64": b"Basic !!" + pw,
+           "Basic without a colon": b"Basic " + base64.b64encode(pw)}
+    for what, cred in near.items():
+        out["Bearer " + what] = bearer(cred)
+        out["Basic " + what] = basic(cred)
+    return out
+
+
+def send(fw, method, path, body, auth):
+    headers = {"Content-Type": "application/json" if body[:1] == b"{" else "application/x-www-form-urlencoded"}
+    if auth is not None:
+        headers["Authorization"] = auth  # bytes: sent as they are
+    return fw.get(path, method=method, body=body, headers=headers)
+
+
+def settings(fw):
+    return {e["name"]: e for e in fw.get("/api/v1/dev/settings").json()["settings"]}
+
+
+@pytest.fixture
+def fw(meter, tmp_path):
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
+    meter.wait_client()
+    yield f
+    f.stop()
+    assert "Traceback" not in f.log(), f.log()
+
+
+@pytest.mark.parametrize("password", ["s3cret", "geh\u00e9im w\u00f8rd"])
+def test_only_the_exact_password_opens_every_write(fw, password):
+    assert send(fw, "POST", "/api/v1/dev/settings", json.dumps({"admin_password": password}).encode(), None).status == 200
+    assert settings(fw)["admin_password"]["set"] is True
+    pw = password.encode()
+    before = settings(fw)
+    for method, path, body in WRITES:
+        for right in (bearer(pw), basic(pw), basic(pw, user=b"")):
+            r = send(fw, method, path, body, right)
+            assert r.status == 400, (method, path, right, r.status, r.body)
+        for what, auth in wrong_credentials(pw).items():
+            r = send(fw, method, path, body, auth)
+            assert r.status == 401, (method, path, what, r.status, r.body)
+            assert r.json() == {"error": "admin password required"}
+            assert r.headers["www-authenticate"] == 'Basic realm="dsmr-api"', (method, path, what)
+    assert settings(fw) == before and fw.alive()
+
+
+def test_setup_needs_the_admin_password_once_set(fw):
+    # a complete, valid setup: without the password it must change nothing and not restart
+    form = b"ssid=intruder&password=hunter22&hostname=evil"
+    assert send(fw, "POST", "/api/v1/dev/settings", b'{"admin_password": "s3cret"}', None).status == 200
+    for auth in (None, bearer(b"wrong"), basic(b"")):
+        r = send(fw, "POST", "/api/v1/dev/setup", form, auth)
+        assert r.status == 401 and r.headers["www-authenticate"].startswith("Basic"), (auth, r.status, r.body)
+    by = settings(fw)
+    assert by["wifi_ssid"]["value"] == "" and by["hostname"]["value"] == "dsmr-api"
+    assert fw.alive()
+    # and with it, the same form is saved and the firmware restarts (on a PC: ends)
+    r = send(fw, "POST", "/api/v1/dev/setup", form, bearer(b"s3cret"))
+    assert r.status == 200 and b"evil.local" in r.body
+    assert fw.exited() != 0
