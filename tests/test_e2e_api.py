@@ -181,17 +181,41 @@ def test_telegrams_whole_chunked_and_byte_by_byte(fw, meter):
         wait_telegram(fw, t, timeout=20)
 
 
+def counters(fw):
+    info = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
+    return {k: info[k] for k in ("telegramcount", "crcerrors", "framingerrors", "telegramerrors")}
+
+
 def test_corrupt_telegrams_and_garbage_never_replace_the_good_one(fw, meter):
     good = fixture("dsmr42")
     meter.send(good)
     wait_telegram(fw, good)
-    bad = bytearray(fixture("dsmr50_spec"))
-    bad[bad.find(b"00.037")] = ord("9")
-    meter.send(bytes(bad) + os.urandom(3000).replace(b"/", b"x") + fixture("spec_anonymised_badcrc") + b"/half a telegram")
-    meter.send(b"\x00" * 100)
+    start = counters(fw)
+    flipped = bytearray(fixture("dsmr50_spec"))
+    flipped[flipped.find(b"00.037")] = ord("9")  # one digit changed, the CRC left as it was
+    noise = bytes(b for b in os.urandom(3000) if b & 0x7F != 0x2F)  # no '/' (bytes are read as 7 bits)
+    bads = [  # (what, bytes that end in a telegram with a wrong CRC)
+        ("a changed digit", bytes(flipped)),
+        ("noise, then a changed digit", noise + bytes(flipped)),
+        ("the spec's anonymised telegram", fixture("spec_anonymised_badcrc")),
+        ("NULs, then a wrong CRC", b"\x00" * 100 + fixture("dsmr50_multi_mbus")[:-6] + b"0000\r\n"),
+    ]
+    for n, (what, bad) in enumerate(bads, 1):
+        before = counters(fw)
+        meter.send(bad)
+        # whatever the firmware made of it shows in its counters: then the good one must still be served
+        now = wait_for(lambda: counters(fw) != before and counters(fw), 10, "the firmware to read " + what)
+        assert fw.get("/api/v1/sm/telegram").body == good, what
+        assert now["telegramcount"] == start["telegramcount"], what
+        assert now["crcerrors"] == start["crcerrors"] + n, (what, now)
+    meter.send(b"/half a telegram")
     marker = fixture("dsmr50_multi_mbus")
     meter.send(marker)  # the '/' of this one ends the half telegram
     wait_telegram(fw, marker)
+    end = counters(fw)
+    assert end["crcerrors"] - start["crcerrors"] == len(bads)  # exactly the bad ones
+    assert end["framingerrors"] - start["framingerrors"] == 1  # the half telegram
+    assert end["telegramcount"] - start["telegramcount"] == 1
     assert fw.alive()
 
 
