@@ -14,7 +14,19 @@ from dsmr import fields
 from harness import Firmware, TcpMeter, fixture, wait_for
 
 SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "..", "shared", "spec", "dsmr-api.txt")
+ORDER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "spec_order.txt")
 
+
+def spec_order(endpoint):
+    """The names the spec lists for `endpoint`, in its order (tests/fixtures/spec_order.txt)."""
+    out = {}
+    with open(ORDER, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            if line.startswith("["):
+                names = out[line.strip("[]")] = []
+            elif line and not line.startswith("#"):
+                names.append(line)
+    return out[endpoint]
 
 
 def spec_text():
@@ -25,6 +37,12 @@ def spec_text():
     if os.environ.get("CI"):  # CI has shared/ beside the clone: checking against the spec is not optional
         raise AssertionError("../shared/spec/dsmr-api.txt not found")
     pytest.skip("../shared/spec/dsmr-api.txt not found (it lives beside the repo, not in it)")
+
+
+@pytest.mark.parametrize("endpoint,after", [("/api/v1/sm/actual", ""), ("/api/v1/sm/fields", "\n")])
+def test_the_spec_order_fixture_is_the_specs_order(endpoint, after):
+    section = spec_text().split("GET http://dsmr-api.local" + endpoint + after)[1].split("GET")[0]
+    assert spec_order(endpoint) == re.findall(r'"name": "(\w+)"', section)
 
 
 def wait_telegram(fw, telegram, timeout=10):
@@ -78,8 +96,7 @@ def test_actual_matches_the_spec_shape_and_dsmr_parser(fw, meter):
     doc = r.json()
     names = [e["name"] for e in doc["actual"]]
     # the spec's list, in its order, timestamp first, gas last
-    spec_names = re.findall(r'"name": "(\w+)"', spec_text().split("GET http://dsmr-api.local/api/v1/sm/actual")[1].split("GET")[0])
-    assert names == spec_names
+    assert names == spec_order("/api/v1/sm/actual")
     theirs = TelegramParser(specs.V5).parse(t.decode())
     expect = {
         "energy_delivered_tariff1": theirs.ELECTRICITY_USED_TARIFF_1.value,
@@ -120,7 +137,7 @@ def test_fields_lists_every_field_in_spec_order_with_dash_for_absent(fw, meter):
     wait_telegram(fw, t)
     doc = fw.get("/api/v1/sm/fields").json()["fields"]
     names = [e["name"] for e in doc]
-    spec_names = re.findall(r'"name": "(\w+)"', spec_text().split("GET http://dsmr-api.local/api/v1/sm/fields\n")[1].split("GET")[0])
+    spec_names = spec_order("/api/v1/sm/fields")
     assert names[: len(spec_names)] == spec_names
     assert len(names) == fields.COUNT
     by = {e["name"]: e for e in doc}
