@@ -10,6 +10,8 @@ CASES = cases_parser.all_cases()
 
 @pytest.mark.parametrize("name", CASES)
 def test_cpython(name):
+    if name in cases_parser.MICROPYTHON_ONLY:
+        pytest.skip("measures MicroPython's heap: runs in test_micropython only")
     getattr(cases_parser, name)()
 
 
