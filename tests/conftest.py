@@ -111,3 +111,14 @@ def fw(meter, tmp_path):
     meter.wait_client()
     yield f
     f.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line that says what was skipped and why (`make test` runs with -q)."""
+    why = {}
+    for rep in terminalreporter.stats.get("skipped", []):
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reason = reason[len("Skipped: "):] if reason.startswith("Skipped: ") else reason
+        why[reason] = why.get(reason, 0) + 1
+    if why:
+        terminalreporter.write_line("skipped: " + "; ".join("%d x %s" % (n, r) for r, n in why.items()))
