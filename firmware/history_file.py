@@ -51,13 +51,25 @@ def read(ring, key):
 
 
 def newest(ring):
-    """[(key, counters)] of every readable record, newest first (one file open)."""
+    """[(key, counters)] of every readable record, newest first (one file open). While
+    the current period is unknown (no telegram since the start), the file's newest
+    record leads: a restart with the meter unplugged still shows the history."""
     out = []
-    if ring.key < 0:
-        return out
-    out.append((ring.key, tuple(ring.cur)))
+    top = ring.key
     with open(ring.path, "rb") as f:
-        for k in range(ring.key - 1, max(-1, ring.key - ring.slots), -1):
+        if top >= 0:
+            out.append((top, tuple(ring.cur)))
+            first = top - 1
+        else:
+            for slot in range(ring.slots):  # find the newest stored record
+                raw = f.read(SIZE)
+                k = struct.unpack_from("<I", raw)[0] if len(raw) == SIZE else 0
+                if k > top and k % ring.slots == slot and decode(raw, k) is not None:
+                    top = k
+            if top <= 0:  # (key 0 is an all-zero, never-written slot)
+                return out
+            first = top
+        for k in range(first, max(-1, top - ring.slots), -1):
             f.seek((k % ring.slots) * SIZE)
             v = decode(f.read(SIZE), k)
             if v is not None:

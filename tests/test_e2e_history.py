@@ -124,6 +124,27 @@ def test_history_survives_a_restart_and_a_kill(fw, meter, tmp_path):
         f2.stop()
 
 
+def test_after_a_restart_with_no_meter_the_stored_history_is_served(fw, meter, tmp_path):
+    start = local_unix(2026, 11, 10, 21)
+    feed(fw, meter, start, 600, 6 * 6 + 1)  # 21:00 .. 03:00: hours and a day on flash
+    stored = {w: hist(fw, w)[w][1:] for w in ("hours", "days")}  # [0]: the current period, in RAM
+    used = hist(fw, "usage/hours")["hours"][1:]
+    assert len(stored["hours"]) == 6 and len(stored["days"]) == 1
+    fw.stop()
+    from harness import free_port
+
+    f2 = Firmware(tmp_path, "tcp:127.0.0.1:%d" % free_port())  # nothing listens there: no meter
+    try:
+        assert f2.get("/api/v1/sm/actual").status == 503  # no telegram: the current period is unknown
+        for w in ("hours", "days"):
+            assert hist(f2, w)[w] == [dict(r, recnr=i) for i, r in enumerate(stored[w])], w
+        assert hist(f2, "hours/asc")["hours"][0]["recid"] == stored["hours"][-1]["recid"]
+        assert hist(f2, "usage/hours")["hours"] == [dict(r, recnr=i) for i, r in enumerate(used)]
+        assert hist(f2, "months")["months"] == []
+    finally:
+        f2.stop()
+
+
 def test_a_damaged_record_reads_as_empty_and_the_rest_survive(fw, meter, tmp_path):
     start = local_unix(2026, 11, 10)
     feed(fw, meter, start, 600, 6 * 6 + 1)
