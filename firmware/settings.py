@@ -63,13 +63,13 @@ def _saved(platform, t, warn):
         if warn:
             log.warn("settings file is corrupt (%s): using defaults", e)
         return {}
-    by_name = {r[0]: r for r in t.rows()}
     good = {}
     for k, raw in saved.items():
         try:
-            if k not in by_name:
-                raise ValueError("unknown setting " + k)
-            good[k] = t.check(by_name[k], raw)
+            row = t.row(k) if isinstance(k, str) else None
+            if row is None:
+                raise ValueError("unknown setting %s" % k)
+            good[k] = t.check(row, raw)
         except ValueError as e:
             if warn:
                 log.warn("settings file: %s: ignored", e)
@@ -85,14 +85,14 @@ def update(platform, values, changes):
     """
     t = load("settings_table")
     try:
-        by_name = {r[0]: r for r in t.rows()}
         new = {}
         restart = []
         for k, raw in changes.items():
-            if k not in by_name:
+            row = t.row(k) if isinstance(k, str) else None
+            if row is None:
                 raise ValueError("unknown setting: %s" % k)
-            new[k] = t.check(by_name[k], raw)
-            if "R" in by_name[k][5] and new[k] != values[k]:
+            new[k] = t.check(row, raw)
+            if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
         saved = _saved(platform, t, False)
     finally:

@@ -46,12 +46,25 @@ sim_speed|i|1|1|86400|R
 
 
 def rows():
-    """(name, type, default, lo, hi, flags) per setting, parsed from the table (allocates)."""
-    out = []
-    for line in _TABLE.split("\n"):
-        if line:
-            out.append(tuple(line.split("|")))
-    return out
+    """(name, type, default, lo, hi, flags) per setting, one at a time (a list of
+    them all would be a few KB at once: the settings page's peak)."""
+    i = 0
+    while True:
+        j = _TABLE.find("\n", i)
+        if j < 0:
+            return
+        yield tuple(_TABLE[i:j].split("|"))
+        i = j + 1
+
+
+def row(name):
+    """The row of setting `name`, or None."""
+    if not name or "\n" in name or "|" in name:
+        return None
+    i = 0 if _TABLE.startswith(name + "|") else _TABLE.find("\n" + name + "|") + 1
+    if i < 0 or i == 0 and not _TABLE.startswith(name + "|"):
+        return None
+    return tuple(_TABLE[i : _TABLE.find("\n", i)].split("|"))
 
 
 def _convert(kind, raw):
