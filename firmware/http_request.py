@@ -7,9 +7,14 @@ parse again), or an HTTP status (400, 413, 501, 505) with `req.error` saying
 what is wrong. Query strings and fragments are dropped from the path (clients
 add cache-busters); one trailing slash is dropped too. Only the headers the
 server acts on are looked at: Connection, Content-Length, Transfer-Encoding.
+As RFC 9112 asks, what could make two parties read the head differently is
+refused with 400 (and the connection closed): a bare CR or LF, whitespace
+before a header name (obs-fold) or before its colon, a second Content-Length.
+`Connection: close` wins over `keep-alive` in any order.
 """
 
 _JSON = b"application/json"
+_WS = b" \t"
 NEED_BODY = 1
 
 
@@ -60,9 +65,12 @@ def _fail(req, msg):
 def parse(buf, end, n, req):
     req.reset()
     le = buf.find(b"\r\n", 0, end)
+    if le < 0:
+        return _fail(req, "malformed request line")
     sp1 = buf.find(b" ", 0, le)
     sp2 = buf.find(b" ", sp1 + 1, le)
-    if sp1 <= 0 or sp2 <= sp1 + 1 or buf.find(b" ", sp2 + 1, le) >= 0:
+    if (sp1 <= 0 or sp2 <= sp1 + 1 or buf.find(b" ", sp2 + 1, le) >= 0
+            or buf.find(b"\n", 0, le) >= 0 or buf.find(b"\r", 0, le) >= 0):
         return _fail(req, "malformed request line")
     version = bytes(buf[sp2 + 1 : le])
     if version == b"HTTP/1.1":
@@ -87,23 +95,30 @@ def parse(buf, end, n, req):
     path = bytes(buf[sp1 + 1 : q])
     if len(path) > 1 and path[-1] == 0x2F:
         path = path[:-1]
-    length = 0
+    length = -1
+    close = False
     pos = le + 2
     while pos < end - 2:
         e = buf.find(b"\r\n", pos, end)
         colon = buf.find(b":", pos, e)
-        if colon <= pos or buf[colon - 1] == 0x20:
+        # RFC 9112: no whitespace before a name (obs-fold) or its colon, no bare CR or LF
+        if (e < 0 or colon <= pos or buf[pos] in _WS or buf[colon - 1] in _WS
+                or buf.find(b"\n", pos, e) >= 0 or buf.find(b"\r", pos, e) >= 0):
             return _fail(req, "malformed header line")
         k = colon - pos
         if k == 10 or k == 14 or k == 17:  # the lengths of the names we act on
             name = bytes(buf[pos:colon]).lower()
             value = bytes(buf[colon + 1 : e]).strip().lower()
             if name == b"connection":
-                if value == b"close":
-                    keep = False
-                elif value == b"keep-alive":
-                    keep = True
+                for token in value.split(b","):
+                    token = token.strip()
+                    if token == b"close":
+                        close = True
+                    elif token == b"keep-alive":
+                        keep = True
             elif name == b"content-length":
+                if length >= 0:
+                    return _fail(req, "more than one Content-Length")
                 if not value.isdigit():
                     return _fail(req, "malformed Content-Length")
                 length = int(value)
@@ -111,12 +126,14 @@ def parse(buf, end, n, req):
                 req.error = "chunked request bodies are not supported"
                 return 501
         pos = e + 2
+    if close:
+        keep = False
     req.method = method
     req.path = path
     req.keep_alive = keep
     req.headers = memoryview(buf)[le + 2 : end]
     req.used = end
-    if length:
+    if length > 0:
         if end + length > len(buf):
             req.error = "request body must fit %d bytes" % (len(buf) - end)
             return 413

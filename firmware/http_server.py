@@ -249,6 +249,9 @@ class HttpServer:
         while True:
             if c.n:
                 end = buf.find(b"\r\n\r\n", 0, c.n)
+                lf = buf.find(b"\n\n", 0, c.n if end < 0 else end)
+                if lf >= 0:
+                    return lf + 2  # bare LFs: parse() answers 400 (RFC 9112)
                 if end >= 0:
                     return end + 4
                 if c.n >= len(c.buf):
