@@ -45,8 +45,10 @@ def build(arch, out):
         if plain:
             shutil.copyfile(src, dst)
         else:
-            # -s: tracebacks on the dongle name the file as in the repo
-            subprocess.run([mpy_cross, "-march=" + arch, "-s", rel, "-o", dst, src], check=True)
+            # -s: the name tracebacks give, "firmware/x.mpy" (the line numbers are the
+            # .py's): the module's __file__ as main.py's paths make it, so that the
+            # dongle interns one string per module for both, not two
+            subprocess.run([mpy_cross, "-march=" + arch, "-s", rel[:-3] + ".mpy", "-o", dst, src], check=True)
         done.append(rel)
     for name in sorted(os.listdir(os.path.join(ROOT, "www"))):
         src = os.path.join(ROOT, "www", name)
