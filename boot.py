@@ -1,4 +1,15 @@
-"""Runs first on the dongle, before main.py: nothing to do yet but stay out of the way.
+"""Runs first on the dongle, before main.py, after every reset, soft ones too.
 
-Kept minimal on purpose: a boot.py that raises could lock a user out of the REPL.
+Its one job: if the firmware has started the hardware watchdog in this
+power-up (it cannot be stopped, and a soft reset such as mpremote's does not
+stop it), feed it from a timer, so a person at the REPL or a deploy is not
+cut off (bootguard.py). Kept minimal on purpose and never raises: a boot.py
+that fails must not lock anyone out of the REPL.
 """
+
+try:
+    import bootguard
+
+    bootguard.keep_fed()
+except Exception as e:
+    print("boot.py:", repr(e))

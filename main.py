@@ -2,6 +2,11 @@
 
 Configuration on the host is by environment (see README): DSMR_P1,
 DSMR_HTTP_PORT, DSMR_DATA_DIR and DSMR_<SETTING>.
+
+The boot guard (bootguard.py) comes first and counts this boot before the
+firmware package is imported, so a firmware that cannot even be imported (a
+partial deploy) is counted too: after 3 such boots safe mode, after 5 nothing
+is started and the REPL stays free (README: Recovering).
 """
 
 import sys
@@ -15,6 +20,24 @@ if _here + "lib" not in sys.path:
 if _here not in sys.path:
     sys.path.insert(1, _here)
 
-from firmware import app  # noqa: E402
 
-app.main()
+def _start():
+    try:
+        import bootguard
+    except Exception as e:  # no guard, no firmware: it could loop
+        print("main.py: the boot guard cannot be imported (%r): the firmware is not started" % e)
+        return
+    mode = bootguard.boot()
+    if mode in ("halt", "maint"):
+        return
+    # (OTA: the version to boot is picked here, before the firmware is imported)
+    try:
+        from firmware import app
+    except Exception as e:
+        bootguard.failed("firmware import: %r" % e)
+        print("main.py: the firmware cannot be imported: %r" % e)
+        bootguard.restart()
+    app.main(mode == "safe")
+
+
+_start()

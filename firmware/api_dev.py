@@ -9,6 +9,8 @@ telegram and error counters, the P1 source, the HTTP server's counters.
 import gc
 import sys
 
+import bootguard
+
 from dsmr import timestamp
 
 from . import platform, uptime
@@ -108,6 +110,10 @@ class DeviceApi:
             ("wifimode", app.wifi.mode if app.wifi else "none", None),
             ("wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
             ("watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
+            ("safemode", bool(app.safe), None),
+            ("safemodereason", app.safe, None),
+            ("bootfails", bootguard.before, None),
+            ("settingserror", app.settings_error, None),
         )
 
     def _time(self):

@@ -5,6 +5,9 @@ password and hostname (routes.py); `/setup` shows it always. POST /api/v1/dev/se
 (form fields or JSON: ssid, password, hostname) validates and saves them
 like /api/v1/dev/settings does (behind the admin password once one is set),
 answers, and restarts the dongle a moment later so it joins the network.
+POST /api/v1/dev/restart (same password) restarts it; it is also how safe
+mode is left once the settings are fixed (README: Recovering). A restart
+asked for is never counted as a failed boot (bootguard.py).
 """
 
 import asyncio
@@ -61,6 +64,18 @@ class SetupApi:
     def page(self, req, w):
         req.ctype = b"text/html; charset=utf-8"
         w.raw(_FORM)
+        if self.app.safe:
+            w.raw(b"<h2>Safe mode</h2><p>")
+            w.raw(_escape(self.app.safe))
+            w.raw(b"<p>Fix the settings (/api/v1/dev/settings), then POST /api/v1/dev/restart.\n")
+        return 200
+
+    def restart(self, req, w):
+        if not authorized(req, self.app.settings["admin_password"]):
+            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
+            return error(w, 401, "admin password required")
+        w.raw(b'{"restart": true}\n')
+        asyncio.create_task(_restart_soon())
         return 200
 
     def save(self, req, w):
@@ -88,6 +103,13 @@ class SetupApi:
         return 200
 
 
+def _escape(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").encode()
+
+
 async def _restart_soon():
+    import bootguard
+
     await asyncio.sleep_ms(1500)  # let the answer reach the browser
+    bootguard.healthy()  # asked for: not a failed boot (and out of safe mode)
     platform.restart()

@@ -2,7 +2,9 @@
 
 start.py builds and starts the parts (settings, P1 reader, HTTP server,
 optional MQTT, raw stream, Wi-Fi, NTP, watchdog) and is dropped after boot;
-then main() serves HTTP on the same asyncio loop as everything else.
+then main() serves HTTP on the same asyncio loop as everything else. In safe
+mode (bootguard.py: the boots before failed) it starts only what it takes to
+fix the settings (start.py).
 """
 
 import asyncio
@@ -31,6 +33,8 @@ class App:
         self.wifi = None  # on the dongle
         self.ntp = None
         self.watchdog = None
+        self.safe = ""  # safe mode: why (bootguard.py)
+        self.settings_error = ""  # the settings file could not be read: why (settings.py)
 
 
 async def _run(app):
@@ -48,16 +52,24 @@ async def _run(app):
     await app.http.serve()  # pyright: ignore[reportOptionalMemberAccess]
 
 
-def main():
-    """Runs the firmware; if it ever stops on an error, the dongle restarts rather
-    than sit in the REPL (on a PC the process ends with the error logged)."""
+def main(safe=False):
+    """Runs the firmware (in safe mode if `safe`); if it ever stops on an error,
+    the dongle restarts rather than sit in the REPL (on a PC the process ends
+    with the error logged), and the boot guard counts the failed boot."""
+    import bootguard
+
     gc.threshold(_START_GC_BYTES)
+    app = App()
+    if safe:
+        app.safe = "%d boots in a row failed; the last: %s" % (bootguard.before, bootguard.reason or "?")
     try:
-        asyncio.run(_run(App()))
-    except KeyboardInterrupt:
+        asyncio.run(_run(app))
+    except KeyboardInterrupt:  # Ctrl-C, mpremote, a deploy: the REPL is theirs
+        bootguard.keep_fed()  # (a watchdog already started cannot be stopped)
         raise
     except Exception as e:
         log.error("firmware stopped: %r", e)
+        bootguard.failed("stopped: %r" % e)
         platform.restart()
     finally:
         asyncio.new_event_loop()

@@ -32,6 +32,7 @@ class P1Reader:
         self.last_bytes_s = 0
         self.listeners = []  # called with the parser after each new telegram
         self._errors_logged = 0
+        self.task = None  # its asyncio task (start.py), which the boot's health check watches
 
     def seconds_since_telegram(self):
         """Seconds since the last good telegram, or -1 if none yet (right after

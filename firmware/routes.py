@@ -4,13 +4,18 @@ Exact paths first; then prefixes whose handler gets the rest of the path
 (`/api/v1/sm/fields/<name>`, `/api/v1/hist/...`). `resolve()` returns a
 route, a tuple (handler, methods), or None. What the web page polls every second is loaded at start; the device,
 history, settings and setup endpoints are loaded for their request and
-dropped after it (lazy.py).
+dropped after it (lazy.py). In safe mode (bootguard.py) only the paths in
+SAFE are served, and `/` is the setup page.
 """
 
 from . import api_sm
 from .lazy import Lazy
 
 _GET = (b"GET",)
+# What safe mode serves: enough to fix the settings and leave it (a firmware
+# update endpoint belongs here too).
+SAFE = (b"/", b"/setup", b"/api/v1/dev/setup", b"/api/v1/dev/info", b"/api/v1/dev/settings",
+        b"/api/v1/dev/restart", b"/api/v1/dev/update")
 
 
 def allowed(methods):
@@ -44,16 +49,22 @@ class Router:
             b"/api/v1/dev/info": (Lazy(app, "api_dev", "DeviceApi", "info"), _GET),
             b"/api/v1/dev/time": (Lazy(app, "api_dev", "DeviceApi", "time"), _GET),
             b"/api/v1/dev/settings": (Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
+            b"/api/v1/dev/restart": (Lazy(app, "api_setup", "SetupApi", "restart"), (b"POST",)),
         }
         self.prefixes = (
             (b"/api/v1/sm/fields/", (sm.field, _GET)),
             (b"/api/v1/hist/", (Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
         )
+        if app.safe:
+            for path in list(self.exact):
+                if path not in SAFE:
+                    del self.exact[path]
+            self.prefixes = ()
 
     def index(self, req, w):
         """`/`: the Wi-Fi setup form while the dongle runs its setup access point."""
         wifi = self.app.wifi
-        if wifi is not None and wifi.mode == "setup":
+        if self.app.safe or wifi is not None and wifi.mode == "setup":
             try:
                 return self.setup_page(req, w)
             finally:

@@ -3,8 +3,12 @@
 One JSON file (`settings.json` in the platform's data folder) holds the
 settings that differ from their defaults. It is written atomically: a
 temporary file, then a rename, so a power cut mid-write leaves the old file.
-A missing file means defaults; a corrupt one means defaults plus a log line,
-never a failed boot. On the host every setting can be overridden by
+A missing file means defaults. A file that cannot be read for any reason
+(not JSON, over MAX_FILE bytes, nested too deep, out of memory, ...) means
+defaults plus a log line, never a failed boot: it is renamed to
+`settings.json.bad` for inspection and /api/v1/dev/info says why
+(`settingserror`). In safe mode (bootguard.py) only the Wi-Fi, hostname and
+admin password come from the file: everything else is the default. On the host every setting can be overridden by
 `DSMR_<NAME>` (e.g. `DSMR_HTTP_PORT=8081`); overrides are never saved.
 
 The settings are a plain dict (`read()`); this module and settings_table.py
@@ -20,10 +24,13 @@ from . import log
 from .lazy import load, unload
 
 FILENAME = "settings.json"
+MAX_FILE = 8192  # the largest valid file is about 4 KB (every string at its longest)
+SAFE_KEEP = ("wifi_ssid", "wifi_password", "hostname", "admin_password")
 
 
-def read(platform):
-    """The settings: defaults, then the file, then (on a PC) DSMR_<NAME> overrides."""
+def read(platform, app=None, safe=False):
+    """The settings: defaults, then the file, then (on a PC) DSMR_<NAME> overrides.
+    A file that cannot be read is put aside and its error noted in app.settings_error."""
     t = load("settings_table")
     try:
         values = {}
@@ -31,7 +38,10 @@ def read(platform):
             values[row[0]] = t.check(row, row[2])
         for k, v in platform.DEFAULTS.items():
             values[k] = v
-        values.update(_saved(platform, t, True))
+        saved = _saved(platform, t, app or True)
+        for k in saved:
+            if not safe or k in SAFE_KEEP:
+                values[k] = saved[k]
         for row in t.rows():
             raw = platform.env("DSMR_" + row[0].upper())
             if raw is None:
@@ -53,15 +63,19 @@ def _saved(platform, t, warn):
     except OSError:
         path += ".tmp"  # a power cut between remove and rename (FAT only)
     try:
+        size = os.stat(path)[6]
+    except OSError:
+        return {}  # no file yet: defaults
+    try:
+        if size > MAX_FILE:
+            raise ValueError("%d bytes, more than %d" % (size, MAX_FILE))
         with open(path) as f:
             saved = json.load(f)
         if not isinstance(saved, dict):
             raise ValueError("not an object")
-    except OSError:
-        return {}  # no file yet: defaults
-    except ValueError as e:
+    except Exception as e:  # anything at all (MemoryError, RuntimeError): defaults
         if warn:
-            log.warn("settings file is corrupt (%s): using defaults", e)
+            _aside(path, warn, e)
         return {}
     good = {}
     for k, raw in saved.items():
@@ -70,10 +84,28 @@ def _saved(platform, t, warn):
             if row is None:
                 raise ValueError("unknown setting %s" % k)
             good[k] = t.check(row, raw)
-        except ValueError as e:
+        except Exception as e:
             if warn:
                 log.warn("settings file: %s: ignored", e)
     return good
+
+
+def _aside(path, app, e):
+    """Renames a settings file that cannot be read to <name>.bad (the last one
+    kept), logs it, and notes it for /api/v1/dev/info."""
+    msg = "%s: %r" % (path.rsplit("/", 1)[-1], e)
+    try:
+        try:
+            os.remove(path + ".bad")
+        except OSError:
+            pass
+        os.rename(path, path + ".bad")
+        msg += "; kept as " + path.rsplit("/", 1)[-1] + ".bad"
+    except OSError as e2:
+        msg += "; could not be put aside: %r" % e2
+    log.error("settings file is corrupt (%s): using defaults", msg)
+    if app is not True:
+        app.settings_error = msg
 
 
 def update(platform, values, changes):

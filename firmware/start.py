@@ -6,6 +6,12 @@ needs room for its parse tree on top of what is loaded so far, so the code
 that only passes through (settings, the per-request endpoints) and the
 biggest parts load first, the core after, and the big buffers (buffers.py)
 last, with the collector running every 2 KB meanwhile (app.main()).
+
+Safe mode (app.safe: the boots before failed, bootguard.py) starts the least
+that lets a person fix the settings: factory defaults but for the Wi-Fi,
+hostname and admin password (settings.py), no P1 reading, history, MQTT,
+raw stream, NTP or watchdog, only the setup, settings, info and restart
+endpoints (routes.py).
 """
 
 import asyncio
@@ -16,8 +22,9 @@ from . import log, platform, uptime
 from .lazy import load, load_with, unload, unload_all
 
 
-def _load_code(s):
+def _load_code(s, safe):
     esp32 = platform.NAME == "esp32"
+    on = not safe
     # The endpoints loaded per request, once now and dropped: their names are
     # interned while the heap is tidy (a new qstr pool is one big block), and
     # one that does not compile shows at boot rather than at a request.
@@ -28,10 +35,10 @@ def _load_code(s):
             except Exception as e:  # (out of memory, say): its requests will tell again
                 log.error("%s could not be loaded: %r", name, e)
     for name, wanted in (
-        ("mqtt", s["mqtt_url"]),
-        ("ntp", esp32 and s["ntp_server"]),
-        ("watchdog", esp32 and s["wdt_timeout"]),
-        ("raw_stream", s["raw_port"]),
+        ("mqtt", on and s["mqtt_url"]),
+        ("ntp", on and esp32 and s["ntp_server"]),
+        ("watchdog", on),  # (the boot's health check too)
+        ("raw_stream", on and s["raw_port"]),
     ):
         if wanted:
             try:
@@ -46,16 +53,19 @@ def _load_code(s):
 
 async def start(app):
     """Fills in `app` (app.App) and starts every part; returns once they run."""
-    s = load("settings").read(platform)
+    safe = bool(app.safe)
+    if safe:
+        log.error("SAFE MODE: %s", app.safe)
+    s = load("settings").read(platform, app, safe)
     unload("settings")  # loaded again only to change a setting
     app.settings = s
-    _load_code(s)
+    _load_code(s, safe)
     from .http_server import HttpServer
     from .p1_reader import P1Reader
     from .routes import Router
     from .samples import Samples
 
-    if s["hist_hours"] and s["hist_days"] and s["hist_months"]:
+    if s["hist_hours"] and s["hist_days"] and s["hist_months"] and not safe:
         try:
             from .history import History
 
@@ -84,6 +94,7 @@ async def start(app):
 
         app.wifi = WiFi(s)  # pyright: ignore[reportAttributeAccessIssue]
         app.wifi.start()  # the hostname first, so mDNS answers it
+        asyncio.create_task(app.wifi.run())  # (safe mode too: the saved network, or the setup AP)
     try:
         app.http.listen()
     except OSError as e:
@@ -98,9 +109,19 @@ async def start(app):
         s["http_port"],
         s["p1"],
     )
-    await _start_optional(app, s)
-    asyncio.create_task(app.reader.run())
     asyncio.create_task(uptime.run())
+    if safe:
+        return
+    await _start_optional(app, s)
+    app.reader.task = asyncio.create_task(app.reader.run())  # pyright: ignore[reportAttributeAccessIssue]
+    try:
+        from .watchdog import Watchdog
+
+        app.watchdog = Watchdog(app, s["wdt_timeout"], platform)  # pyright: ignore
+        asyncio.create_task(app.watchdog.run())
+    except Exception as e:
+        app.watchdog = None
+        _not_started("watchdog", e)
 
 
 async def _start_optional(app, s):
@@ -127,7 +148,6 @@ async def _start_optional(app, s):
             _not_started("MQTT", e)
     wifi = app.wifi
     if wifi is not None:
-        asyncio.create_task(wifi.run())
         if s["ntp_server"]:
             try:
                 from .ntp import Ntp
@@ -137,15 +157,6 @@ async def _start_optional(app, s):
             except Exception as e:
                 app.ntp = None
                 _not_started("NTP", e)
-        if s["wdt_timeout"]:
-            try:
-                from .watchdog import Watchdog
-
-                app.watchdog = Watchdog(app.reader, s["wdt_timeout"], platform)  # pyright: ignore
-                asyncio.create_task(app.watchdog.run())
-            except Exception as e:
-                app.watchdog = None
-                _not_started("watchdog", e)
 
 
 def _not_started(what, e):

@@ -1,27 +1,42 @@
-"""The hardware watchdog, fed by a health task only while the firmware is healthy.
+"""The boot's health check, then the hardware watchdog, fed only while the firmware is healthy.
 
-Healthy means the event loop runs (this task gets its turn) and the P1 side
-is fine: a good telegram within `wdt_timeout` seconds, or no telegram since
-boot (not connected yet: a reset would not help), or a silent line (the
-meter is unplugged: the source is absent, not stuck). Bytes that keep
-arriving without a good telegram for the whole timeout mean something is
-stuck: the watchdog is then left to reset the dongle. `wdt_timeout` 0 turns
-it off.
+First the boot: once HTTP is served and the P1 reader task runs for
+bootguard.healthy_s() seconds (5 minutes) without a break, the boot counts
+as good (bootguard.healthy(): no safe mode after a later reset). Only then is
+the hardware watchdog started: machine.WDT cannot be stopped and survives a
+soft reset, so it is never started while someone may still be at the REPL or
+deploying right after a reset; after Ctrl-C a timer feeds it (bootguard.py).
+
+Then the watchdog: healthy means the event loop runs (this task gets its
+turn) and the P1 side is fine: a good telegram within `wdt_timeout` seconds,
+or no telegram since boot (not connected yet: a reset would not help), or a
+silent line (the meter is unplugged: the source is absent, not stuck). Bytes
+that keep arriving without a good telegram for the whole timeout mean
+something is stuck: the watchdog is then left to reset the dongle.
+`wdt_timeout` 0 turns it off.
 """
 
 import asyncio
 import time
 
+import bootguard
+
 from . import log
 
 
 class Watchdog:
-    def __init__(self, reader, timeout_s, platform):
-        self.reader = reader
+    def __init__(self, app, timeout_s, platform):
+        self.app = app
+        self.reader = app.reader
         self.timeout_ms = timeout_s * 1000
         self.platform = platform
         self.feeds = 0
         self.starved = False
+
+    def running(self):
+        """HTTP is listening and the P1 reader's task has not ended."""
+        t = getattr(self.reader, "task", None)
+        return self.app.http.listener is not None and t is not None and not t.done()
 
     def healthy(self):
         r = self.reader
@@ -33,11 +48,21 @@ class Watchdog:
         return r.last_bytes_ms is None or time.ticks_diff(now, r.last_bytes_ms) >= self.timeout_ms // 2
 
     async def run(self):
+        need = bootguard.healthy_s()
+        step = max(1, min(10, need // 10))
+        good = 0
+        while good < need:
+            await asyncio.sleep(step)
+            good = good + step if self.running() else 0
+        bootguard.healthy()
+        log.info("boot: healthy for %d s", need)
         if self.timeout_ms <= 0:
             return
         wdt = self.platform.watchdog(self.timeout_ms)
         if wdt is None:
             return
+        bootguard.stop_feeding()  # (a timer fed it since a soft reset: ours now)
+        bootguard.wdt_started(self.timeout_ms)
         while True:
             if self.healthy():
                 wdt.feed()

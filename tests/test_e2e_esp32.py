@@ -123,8 +123,9 @@ def test_setup_rejects_what_is_invalid(tmp_path, meter):
 
 
 def test_watchdog_is_fed_while_telegrams_arrive_and_starves_when_they_stop(tmp_path, meter):
-    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2}) as d:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2}, env_extra={"DSMR_HEALTHY_S": "1"}) as d:
         meter.wait_client()
+        wait_for(lambda: d.events("wdt_init"), 10, "the watchdog started once the boot is healthy")
         (init,) = d.events("wdt_init")
         assert init["timeout"] == 2000
         t = fixture("dsmr42")
@@ -150,8 +151,9 @@ def test_watchdog_is_fed_while_telegrams_arrive_and_starves_when_they_stop(tmp_p
 
 
 def test_a_silent_line_is_an_absent_meter_and_keeps_the_watchdog_fed(tmp_path, meter):
-    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2}) as d:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "wdt_timeout": 2}, env_extra={"DSMR_HEALTHY_S": "1"}) as d:
         meter.wait_client()
+        wait_for(lambda: d.events("wdt_init"), 10, "the watchdog started")
         meter.send(fixture("dsmr42"))
         time.sleep(4)  # then nothing: unplugged
         feeds = d.events("wdt_feed")

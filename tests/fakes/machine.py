@@ -54,4 +54,4 @@ class RTC:
 
 def reset():
     record("reset")
-    raise SystemExit("reset")
+    raise SystemExit(75)  # as the unix platform's restart(): the test harness relaunches
