@@ -77,24 +77,27 @@ class History:
         self.skipped = 0  # telegrams without a usable timestamp
 
     def update(self, p):
-        """P1 reader listener: file the current telegram's counters under its periods."""
+        """P1 reader listener: file the current telegram's counters under its periods.
+        Allocates nothing, but when a period ends (its record is written) or a day
+        begins."""
         ts = fields.TIMESTAMP * 6
-        t = timestamp.parse_at(p.buf, p.idx[ts], p.idx[ts + 1])
-        if t < 0:
+        # minutes, not a Unix time: that is a heap-allocated big int on the dongle
+        m = timestamp.minutes_at(p.buf, p.idx[ts], p.idx[ts + 1])
+        if m < 0:
             self.skipped += 1
             return
-        local = t + (7200 if p.buf[p.idx[ts + 1] - 1] == 0x53 else 3600)
-        day = local // 86400
+        local = m + (120 if p.buf[p.idx[ts + 1] - 1] == 0x53 else 60)
+        day = local // 1440 + timestamp.DAY0  # days since 1970
         if day != self._day:  # once a day: the month, and where the gas is
             self._day = day
-            y, m, _ = timestamp.civil_from_days(day)
-            self._month = y * 12 + m - 1
+            y, mo, _ = timestamp.civil_from_days(day)
+            self._month = y * 12 + mo - 1
             self._gas = p.gas_field()
         v = self.values
         for i in range(4):
             v[i] = p.milli(_FIELDS[i])
         v[4] = p.milli(self._gas) if self._gas >= 0 else -1
-        self.rings[HOURS].update(t // 3600, v)
+        self.rings[HOURS].update(m // 60 + timestamp.DAY0 * 24, v)  # hours since 1970
         self.rings[DAYS].update(day, v)
         self.rings[MONTHS].update(self._month, v)
 

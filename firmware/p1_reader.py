@@ -77,7 +77,6 @@ class P1Reader:
             backoff = min(backoff * 2, _BACKOFF_MAX)
 
     async def _read(self, src):
-        p = self.parser
         buf = self.chunk
         while True:
             n = await src.readinto(buf)
@@ -85,19 +84,25 @@ class P1Reader:
                 continue
             if n == 0:
                 return
-            self.last_bytes_ms = time.ticks_ms()
-            self.last_bytes_s = uptime.seconds()
-            errs = p.crc_errors + p.framing_errors + p.oversize
-            if p.feed(buf, n):
-                self.last_telegram_ms = time.ticks_ms()
-                self.last_telegram_s = uptime.seconds()
-                for i in range(len(self.listeners)):  # (an index loop allocates nothing)
-                    try:
-                        self.listeners[i](p)
-                    except Exception as e:  # a listener's trouble is not the reader's
-                        log.error("P1 listener %r: %r", self.listeners[i], e)
-            if p.crc_errors + p.framing_errors + p.oversize != errs:
-                self._log_errors()
+            self.got(n)
+
+    def got(self, n):
+        """The first n bytes of the chunk buffer came in: feed them, and call the
+        listeners when they completed a telegram. Allocates nothing."""
+        p = self.parser
+        self.last_bytes_ms = time.ticks_ms()
+        self.last_bytes_s = uptime.seconds()
+        errs = p.crc_errors + p.framing_errors + p.oversize
+        if p.feed(self.chunk, n):
+            self.last_telegram_ms = self.last_bytes_ms
+            self.last_telegram_s = self.last_bytes_s
+            for i in range(len(self.listeners)):  # (an index loop allocates nothing)
+                try:
+                    self.listeners[i](p)
+                except Exception as e:  # a listener's trouble is not the reader's
+                    log.error("P1 listener %r: %r", self.listeners[i], e)
+        if p.crc_errors + p.framing_errors + p.oversize != errs:
+            self._log_errors()
 
     def _log_errors(self):
         # one line per error while few, then every 100th, so noise can't flood the log

@@ -60,20 +60,20 @@ class RawStream:
             pass
 
     def send(self, p):
-        """Called by the P1 reader with the parser after each new telegram."""
-        if not self.clients:
-            return
+        """Called by the P1 reader with the parser after each new telegram. Allocates
+        nothing: write(buf, n) takes the telegram in place, and a full socket answers
+        None rather than raising."""
         n = p.length
-        mv = memoryview(p.buf)[:n]
-        for sock in self.clients[:]:
+        clients = self.clients
+        for i in range(len(clients) - 1, -1, -1):  # (backwards: _forget() may remove it)
+            sock = clients[i]
             try:
-                k = sock.send(mv)
-            except OSError as e:
-                if e.args and e.args[0] == 11:  # EAGAIN: its socket is full
-                    self.missed += 1
-                    continue
+                k = sock.write(p.buf, n)
+            except OSError:
                 k = -1
-            if k == n:
+            if k is None:  # EAGAIN: its socket is full
+                self.missed += 1
+            elif k == n:
                 self.sent += 1
             else:
                 self.dropped += 1

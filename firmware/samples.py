@@ -24,30 +24,37 @@ class Samples:
         self.interval = interval
         self.n = 0  # samples stored so far (up to count)
         self.head = 0  # where the next one goes
-        self.last = -1  # meter time of the last sample
+        self.last_m = -1  # meter time of the last sample: minutes (timestamp.minutes_at) ...
+        self.last_s = 0  # ... and seconds (a Unix time would be a big int on the dongle)
 
     def update(self, p):
-        """P1 reader listener."""
+        """P1 reader listener. Allocates nothing."""
         ts = fields.TIMESTAMP * 6
-        t = timestamp.parse_at(p.buf, p.idx[ts], p.idx[ts + 1])
-        if t < 0 or (self.last >= 0 and 0 <= t - self.last < self.interval):
+        s = p.idx[ts]
+        m = timestamp.minutes_at(p.buf, s, p.idx[ts + 1])
+        if m < 0:
+            return
+        sec = (p.buf[s + 10] - 0x30) * 10 + p.buf[s + 11] - 0x30
+        if self.last_m >= 0 and 0 <= (m - self.last_m) * 60 + sec - self.last_s < self.interval:
             return
         w_in = p.milli(_IN)
         w_out = p.milli(_OUT)
         w = (w_in if w_in > 0 else 0) - (w_out if w_out > 0 else 0)
         self.watts[self.head] = 32767 if w > 32767 else -32767 if w < -32767 else w
-        self.times[self.head] = t & 0xFFFF
+        self.times[self.head] = ((m & 0xFFFF) * 60 + sec) & 0xFFFF  # the low 16 bits of its seconds
         self.head = (self.head + 1) % self.count
         if self.n < self.count:
             self.n += 1
-        self.last = t
+        self.last_m = m
+        self.last_s = sec
 
     def render(self, req, w):
         w.raw('{"interval":')
         w.integer(self.interval)
         start = (self.head - self.n) % self.count
         w.raw(',"span":')
-        w.integer((self.last - self.times[start]) & 0xFFFF if self.n else 0)
+        last = self.times[(self.head - 1) % self.count]
+        w.integer((last - self.times[start]) & 0xFFFF if self.n else 0)
         w.raw(',"watts":[')
         for i in range(self.n):
             if i:

@@ -70,8 +70,24 @@ def parse(ts):
     return None if t < 0 else t
 
 
+# Day 0 of minutes_at(): 1999-12-31, so that every valid DSMR timestamp (years 2000-2099) counts >= 0
+DAY0 = 10956
+
+
 def parse_at(buf, s, e):
-    """As parse(), for buf[s:e] in place, without allocating; -1 if malformed."""
+    """As parse(), for buf[s:e] in place, without allocating; -1 if malformed.
+    (A Unix time is a heap-allocated big int on a 32-bit MicroPython past 2004:
+    per telegram, use minutes_at().)"""
+    m = minutes_at(buf, s, e)
+    if m < 0:
+        return -1
+    return (m + DAY0 * 1440) * 60 + (buf[s + 10] - 0x30) * 10 + buf[s + 11] - 0x30
+
+
+def minutes_at(buf, s, e):
+    """UTC minutes since DAY0 of the timestamp in buf[s:e] (its seconds are
+    buf[s + 10:s + 12]), or -1 if malformed. A small int on 32 bits for the next
+    two thousand years, and allocates nothing."""
     if e - s != 13:
         return -1
     flag = buf[s + 12]
@@ -98,5 +114,5 @@ def parse_at(buf, s, e):
             v5 = n
     if not (1 <= v1 <= 12 and 1 <= v2 <= 31 and v3 < 24 and v4 < 60 and v5 < 60):
         return -1
-    offset = 7200 if flag == 0x53 else 3600
-    return days_from_civil(2000 + v0, v1, v2) * 86400 + v3 * 3600 + v4 * 60 + v5 - offset
+    offset = 120 if flag == 0x53 else 60
+    return ((days_from_civil(2000 + v0, v1, v2) - DAY0) * 24 + v3) * 60 + v4 - offset

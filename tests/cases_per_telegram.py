@@ -1,0 +1,173 @@
+"""Nothing allocated per telegram on the whole path (issue #11.3), under MicroPython.
+
+The P1 reader's per-chunk step (framer, parser, counters) and each listener
+it calls per telegram (samples, history, the raw stream with a client
+attached) take 40 telegrams, 10 s of meter time apart within one hour, while
+the collector is off; gc.mem_alloc() must not move by one byte. Run on the
+PyPI unix port and on the yardstick (32-bit, 30-bit small ints: a Unix time
+in seconds is a heap-allocated big int there) by tests/test_per_telegram.py;
+`per_telegram()` is also what make bench prints per listener.
+"""
+
+import gc
+import os
+import socket
+import sys
+
+from dsmr import seal, timestamp
+from firmware.buffers import Buffers
+from firmware.history import History
+from firmware.p1_reader import P1Reader
+from firmware.raw_stream import RawStream
+from firmware.samples import Samples
+
+_HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
+_N = 40
+_T0 = 1781085600  # 2026-06-10 10:00:00 UTC, an hour's start: no period ends in the run
+
+
+def _telegrams():
+    with open(_HERE + "/fixtures/dsmr50_spec.txt", "rb") as f:
+        t = f.read()
+    at = t.index(b"0-0:1.0.0(") + 10
+    body = t[: t.index(b"!") + 1]
+    out = []
+    for i in range(_N + 4):
+        ts = timestamp.format(_T0 + 10 * i)
+        out.append(bytearray(seal(body[:at] + ts + body[at + 13 :])))
+    return out
+
+
+class _Platform:
+    def __init__(self, d):
+        self.d = d
+
+    def data_path(self, name):
+        return self.d + "/" + name
+
+
+def _tmpdir():
+    d = "/tmp/dsmr-per-telegram-%d" % (id(_tmpdir) & 0xFFFF)
+    try:
+        os.mkdir(d)
+    except OSError:
+        pass
+    for n in ("hist_hours.bin", "hist_days.bin", "hist_months.bin"):
+        try:
+            os.remove(d + "/" + n)
+        except OSError:
+            pass
+    return d
+
+
+class _RawClient:
+    """A raw stream client on a real socket pair, drained between telegrams."""
+
+    def __init__(self, raw):
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        port = 30000 + (id(self) >> 4) % 20000  # (MicroPython has no getsockname)
+        while True:
+            try:
+                srv.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+                break
+            except OSError:
+                port += 1
+        srv.listen(1)
+        self.c = socket.socket()
+        self.c.connect(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        s, _ = srv.accept()
+        srv.close()
+        s.setblocking(False)
+        self.c.setblocking(False)
+        raw.clients.append(s)
+        self.s = s
+        self.buf = bytearray(4096)
+        self.got = 0
+
+    def drain(self):
+        while True:
+            try:
+                n = self.c.readinto(self.buf)
+            except OSError:
+                return
+            if not n:
+                return
+            self.got += n
+
+    def close(self):
+        self.c.close()
+        self.s.close()
+
+
+def _setup():
+    s = {"p1": "tcp:127.0.0.1:1", "p1_buffer": 4096, "p1_require_crc": False, "http_buffer": 512,
+         "http_max_conn": 1, "hist_hours": 48, "hist_days": 14, "hist_months": 24}
+    bufs = Buffers(s)
+    reader = P1Reader(s, bufs)
+    samples = Samples()
+    history = History(s, _Platform(_tmpdir()))
+    raw = RawStream(0, 3)
+    client = _RawClient(raw)
+    return reader, bufs.chunk, samples, history, raw, client
+
+
+def _feed_all(reader, chunk, telegrams, k):
+    """Feeds telegram k to the reader in chunk-sized reads, as the P1 task does."""
+    t = telegrams[k]
+    n = len(t)
+    i = 0
+    size = len(chunk)
+    while i < n:
+        m = size if n - i > size else n - i
+        for j in range(m):  # (a slice would allocate)
+            chunk[j] = t[i + j]
+        reader.got(m)
+        i += m
+
+
+def per_telegram():
+    """{listener: bytes allocated per telegram} on this interpreter."""
+    reader, chunk, samples, history, raw, client = _setup()
+    telegrams = _telegrams()
+    out = {}
+    try:
+        for name, listener in (("reader", None), ("samples", samples.update), ("history", history.update),
+                               ("raw_stream", raw.send)):
+            reader.listeners = [listener] if listener is not None else []
+            for k in range(2):  # warm up: the first telegram files, sizes, interns
+                _feed_all(reader, chunk, telegrams, k)
+                client.drain()
+            gc.collect()
+            gc.disable()
+            try:
+                before = gc.mem_alloc()
+                for k in range(2, _N + 2):
+                    _feed_all(reader, chunk, telegrams, k)
+                    client.drain()
+                after = gc.mem_alloc()
+            finally:
+                gc.enable()
+            out[name] = (after - before) // _N
+            if (after - before) % _N:
+                out[name] = (after - before) / _N
+        assert reader.parser.telegrams >= 4 * _N, reader.parser.telegrams
+        assert raw.sent >= _N and client.got >= _N * len(telegrams[0]), (raw.sent, client.got)
+        assert samples.n >= _N // 2 and history.rings[0].key == (_T0 + 10 * _N) // 3600, samples.n
+    finally:
+        client.close()
+    return out
+
+
+def case_nothing_is_allocated_per_telegram_on_the_whole_path():
+    got = per_telegram()
+    assert all(v == 0 for v in got.values()), got
+
+
+def all_cases():
+    return sorted(k for k in globals() if k.startswith("case_"))
+
+
+if __name__ == "__main__" or (len(sys.argv) > 1 and sys.argv[1] == "--bench"):
+    for k, v in per_telegram().items():
+        print("bytes_per_telegram_%s=%s" % (k, v))
