@@ -17,22 +17,27 @@ import time
 from dsmr import seal, timestamp
 
 
-class _Rng:
+class Rng:
+    """xorshift32: the same numbers on every interpreter (tests/cases_parser.py uses it too)."""
+
     def __init__(self, seed):
         self.s = (seed or 1) & 0xFFFFFFFF
 
-    def random(self):
+    def next(self):
         s = self.s
         s ^= (s << 13) & 0xFFFFFFFF
         s ^= s >> 17
         s ^= (s << 5) & 0xFFFFFFFF
         self.s = s
-        return s / 4294967296
+        return s
+
+    def random(self):
+        return self.next() / 4294967296
 
 
 class Meter:
     def __init__(self, seed=2024, start=None):
-        self.rng = _Rng(seed)
+        self.rng = Rng(seed)
         self.t = start
         self.wh = [4491266.0, 6065310.0, 788990.0, 1809893.0]  # t1, t2 delivered; t1, t2 returned (Wh)
         self.gas_l = 3845376.0  # litres

@@ -10,6 +10,7 @@ import sys
 
 from dsmr import P1Parser, crc16, fields, values
 from dsmr.jsonw import JsonWriter
+from firmware.simulator import Rng  # xorshift32: the same bytes on both interpreters
 
 _HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 
@@ -40,22 +41,8 @@ def render(p, name):
     return bytes(w.buf[: w.w[0]]).decode()
 
 
-class Rng:
-    """Tiny deterministic PRNG (xorshift32): the same bytes on both interpreters."""
-
-    def __init__(self, seed):
-        self.s = seed or 1
-
-    def next(self):
-        s = self.s
-        s ^= (s << 13) & 0xFFFFFFFF
-        s ^= s >> 17
-        s ^= (s << 5) & 0xFFFFFFFF
-        self.s = s
-        return s
-
-    def bytes(self, n):
-        return bytes(self.next() & 0xFF for _ in range(n))
+def rand_bytes(rng, n):
+    return bytes(rng.next() & 0xFF for _ in range(n))
 
 
 def case_crc_check_value():
@@ -120,7 +107,7 @@ def case_garbage_and_half_telegrams_between_good_ones():
     stream = b""
     for t in good:
         # noise without '/' (any byte whose low 7 bits are 0x2F starts a telegram)
-        noise = bytes(b if b & 0x7F != 0x2F else 0x78 for b in rng.bytes(200))
+        noise = bytes(b if b & 0x7F != 0x2F else 0x78 for b in rand_bytes(rng, 200))
         stream += noise + b"\x00" * 10 + t[: len(t) // 2] + t
     p = P1Parser()
     n = 0
@@ -309,8 +296,8 @@ def case_random_bytes_never_raise_nor_replace_the_good_telegram():
     p = P1Parser(size=1024)
     p.feed(good)
     for _ in range(200):
-        p.feed(rng.bytes(rng.next() % 300))
-        p.feed(b"/" + rng.bytes(rng.next() % 50) + b"!ABCD\r\n")
+        p.feed(rand_bytes(rng, rng.next() % 300))
+        p.feed(b"/" + rand_bytes(rng, rng.next() % 50) + b"!ABCD\r\n")
     assert p.telegrams == 1 and bytes(p.telegram()) == good
     assert len(p.buf) == 1024
 
