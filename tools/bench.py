@@ -26,8 +26,12 @@ YARDSTICK = os.environ.get("DSMR_YARDSTICK") or os.path.join(os.path.dirname(ROO
 
 
 def run_mp(script, *args, heap=None):
+    import tempfile
+
     cmd = [MP] + (["-X", "heapsize=" + heap] if heap else []) + [script] + list(args)
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    with tempfile.TemporaryDirectory() as data:  # files a benchmark writes (history), not the repo's data/
+        env = dict(os.environ, DSMR_DATA_DIR=data)
+        out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     if out.returncode:
         raise SystemExit("benchmark failed: %s\n%s%s" % (script, out.stdout, out.stderr))
     return dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)

@@ -19,6 +19,7 @@ import time
 
 NAME = "esp32"
 DEFAULTS = {"http_port": 80, "p1": "uart"}
+DATA_DIR = "data"  # /data: the working directory is / at boot
 
 _EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0  # 2000-01-01 in Unix time
 _request_pin = None
@@ -27,15 +28,6 @@ _request_pin = None
 def env(name):
     getenv = getattr(os, "getenv", None)
     return getenv(name) if getenv else None
-
-
-def data_path(filename):
-    d = env("DSMR_DATA_DIR") or "data"
-    try:
-        os.mkdir(d)
-    except OSError:
-        pass
-    return d + "/" + filename
 
 
 def www_path(filename):

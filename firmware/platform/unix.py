@@ -13,27 +13,15 @@ NAME = "unix"
 DEFAULTS = {"http_port": 8080, "p1": "sim", "http_backlog": 128, "raw_port": 2002}  # 2001: tools/p1sim.py
 
 _ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
+DATA_DIR = _ROOT + "/data"
 
 
 def env(name):
     return os.getenv(name)
 
 
-def _data_dir():
-    d = os.getenv("DSMR_DATA_DIR") or (_ROOT + "/data")
-    try:
-        os.mkdir(d)
-    except OSError:
-        pass
-    return d
-
-
 def www_path(filename):
     return _ROOT + "/www/" + filename
-
-
-def data_path(filename):
-    return _data_dir() + "/" + filename
 
 
 def unix_time():

@@ -98,25 +98,13 @@ gc.enable()
 print("render_fields_bytes=%d" % w.length())
 print("render_fields_bytes_allocated_per_render=%.2f" % ((a1 - a0) / 100))
 
-# what the P1 reader does per telegram besides parsing: history and the samples ring
-import os  # noqa: E402
-
+# what the P1 reader does per telegram besides parsing: history (its files in
+# DSMR_DATA_DIR, which tools/bench.py points at a folder of its own) and the samples ring
+from firmware import platform  # noqa: E402
 from firmware.history import History  # noqa: E402
 from firmware.samples import Samples  # noqa: E402
 
-
-class _Platform:
-    @staticmethod
-    def data_path(name):
-        d = "/tmp/dsmr-bench-%d" % os.getpid() if hasattr(os, "getpid") else "/tmp/dsmr-bench"
-        try:
-            os.mkdir(d)
-        except OSError:
-            pass
-        return d + "/" + name
-
-
-hist = History({"hist_hours": 48, "hist_days": 14, "hist_months": 24}, _Platform)
+hist = History({"hist_hours": 48, "hist_days": 14, "hist_months": 24}, platform)
 samples = Samples()
 for _ in range(5):
     p.feed(tele, len(tele))
