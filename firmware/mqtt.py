@@ -23,25 +23,11 @@ from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
 from . import log
+from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
 
 _KEEPALIVE = 60
 _BACKOFF_MAX = 60
-
-
-def parse_url(url):
-    """(host, port, user, password) of mqtt://[user:pass@]host[:port]; ValueError if not."""
-    if not url.startswith("mqtt://"):
-        raise ValueError("mqtt_url must start with mqtt://")
-    rest = url[7:].rstrip("/")
-    user = password = None
-    if "@" in rest:
-        cred, rest = rest.rsplit("@", 1)
-        user, _, password = cred.partition(":")
-    host, _, port = rest.partition(":")
-    if not host:
-        raise ValueError("mqtt_url has no host")
-    return host, int(port) if port else 1883, user, password
 
 
 def _length(n):
@@ -105,11 +91,11 @@ class MqttPublisher:
         self._sent_for = -1
 
     async def run(self):
-        try:
-            host, port, user, password = parse_url(self.url)
-        except ValueError as e:
-            log.error("MQTT off: %s", e)
+        url = parse(self.url)
+        if url is None:  # (settings_table.py refuses such a setting: not reached)
+            log.error("MQTT off: mqtt_url is not mqtt://[user:password@]host[:port]")
             return
+        host, port, user, password = url
         backoff = 1
         while True:
             writer = None
@@ -176,7 +162,7 @@ class MqttPublisher:
         await asyncio.wait_for(writer.drain(), 10)
         self.published += 1
 
-    def _value(self, f, with_unit):
+    def _value(self, f):
         """Field f's value rendered by the API's rules (and its unit), as bytes."""
         p = self.app.reader.parser
         w = self.w
@@ -205,7 +191,7 @@ class MqttPublisher:
         out = []
         state = []
         for name, f in self._present():
-            v, unit = self._value(f, True)
+            v, unit = self._value(f)
             item = b'{"' + name.encode() + b'":[{"value":' + v
             if unit:
                 item += b',"unit":"' + unit + b'"'
@@ -226,7 +212,7 @@ class MqttPublisher:
         device = {"identifiers": ["dsmr_" + ident], "name": "Smart meter", "model": model,
                   "manufacturer": "DSMR (via dsmr-api)"}
         for name, f in self._present():
-            _, unit = self._value(f, True)
+            _, unit = self._value(f)
             u = unit.decode()
             cfg = {
                 "name": name.replace("_", " "),

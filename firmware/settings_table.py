@@ -108,16 +108,12 @@ def check(row, raw):
         raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
     elif "H" in flags and not _host_name(v):
         raise ValueError("%s may hold only letters, digits and hyphens (not first or last)" % name)
-    elif "U" in flags and v and not _mqtt_url(v):
-        raise ValueError("%s must look like mqtt://[user:password@]host[:port]" % name)
+    elif "U" in flags and v:
+        from .mqtt_url import parse  # (only when an address is set)
+
+        if parse(v) is None:
+            raise ValueError("%s must look like mqtt://[user:password@]host[:port]" % name)
     return v
-
-
-def _mqtt_url(v):
-    if not v.startswith("mqtt://"):
-        return False
-    host, _, port = v[7:].rstrip("/").rsplit("@", 1)[-1].partition(":")
-    return bool(host) and (not port or port.isdigit() and 0 < int(port) < 65536)
 
 
 def _host_name(v):
