@@ -11,7 +11,6 @@ import json
 
 import pytest
 
-from harness import Firmware
 
 # (method, path, a body the endpoint answers 400 once the password is right)
 WRITES = [
@@ -64,15 +63,6 @@ def settings(fw):
     return {e["name"]: e for e in fw.get("/api/v1/dev/settings").json()["settings"]}
 
 
-@pytest.fixture
-def fw(meter, tmp_path):
-    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
-    meter.wait_client()
-    yield f
-    f.stop()
-    assert "Traceback" not in f.log(), f.log()
-
-
 @pytest.mark.parametrize("password", ["s3cret", "geh\u00e9im w\u00f8rd"])
 def test_only_the_exact_password_opens_every_write(fw, password):
     assert send(fw, "POST", "/api/v1/dev/settings", json.dumps({"admin_password": password}).encode(), None).status == 200
@@ -89,6 +79,7 @@ def test_only_the_exact_password_opens_every_write(fw, password):
             assert r.json() == {"error": "admin password required"}
             assert r.headers["www-authenticate"] == 'Basic realm="dsmr-api"', (method, path, what)
     assert settings(fw) == before and fw.alive()
+    assert "Traceback" not in fw.log(), fw.log()
 
 
 def test_setup_needs_the_admin_password_once_set(fw):
