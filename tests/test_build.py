@@ -52,3 +52,16 @@ def test_deploy_dry_run_needs_no_board(capsys):
     assert deploy.main(["--port", "/dev/nonexistent-test-port", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would copy main.py" in out or "up to date" in out
+
+
+def test_the_readme_gives_the_page_size_make_bench_prints(built):
+    import re
+
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        said = re.search(r"no CDN\), ([\d.]+) KB, ([\d.]+) KB gzip-compressed", f.read()).groups()
+    with open(os.path.join(built, "www", "index.html.gz"), "rb") as f:
+        packed = len(f.read())  # what the dongle serves
+    plain = os.path.getsize(os.path.join(ROOT, "www", "index.html"))
+    for kb, size, name in zip(said, (plain, packed), ("page_bytes", "page_gzip_bytes")):
+        decimals = len(kb.partition(".")[2])
+        assert round(size / 1000, decimals) == float(kb), "README says %s KB; make bench: %s=%d" % (kb, name, size)

@@ -1,4 +1,4 @@
-"""End to end: the firmware under the MicroPython unix port (-X heapsize=96k), fed
+"""End to end: the firmware under the MicroPython unix port (with harness.HEAP), fed
 by a TCP meter, answering the DSMRloggerAPI endpoints over real sockets."""
 
 import json

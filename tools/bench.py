@@ -10,7 +10,9 @@ then prints the ratios. Targets live here, not in the tests:
           (../shared/tools/micropython-esp32like, .mpy x86 build): core <= 64k,
           everything on <= 80k; exits 1 when a target is missed.
 
-    python tools/bench.py [parser] [http] [heap]     (all by default)
+  page:   the web page's size, plain and gzip-compressed as the dongle serves it.
+
+    python tools/bench.py [parser] [http] [heap] [page]     (all by default)
 """
 
 import os
@@ -60,6 +62,16 @@ def bench_parser():
     ratio = ref / float(r["parser_us_per_telegram"])
     print("parser_speedup_vs_dsmr_parser=%.1f  (target >= 10)" % ratio)
     print("parser_alloc_target_met=%s  (target 0 bytes)" % (float(r["parser_bytes_allocated_per_telegram"]) == 0))
+
+
+def bench_page():
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import build
+
+    with open(os.path.join(ROOT, "www", "index.html"), "rb") as f:
+        data = f.read()
+    print("page_bytes=%d  (www/index.html)" % len(data))
+    print("page_gzip_bytes=%d  (what a browser that takes gzip gets)" % len(build.gzipped(data)))
 
 
 def _heap_sampler(url_port, path, key, stop, out):
@@ -212,7 +224,9 @@ def bench_heap():
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["parser", "http", "heap"]
+    which = sys.argv[1:] or ["parser", "http", "heap", "page"]
+    if "page" in which:
+        bench_page()
     if "parser" in which:
         bench_parser()
     if "http" in which:
