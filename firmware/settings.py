@@ -25,6 +25,7 @@ from .lazy import load, unload
 
 FILENAME = "settings.json"
 MAX_FILE = 8192  # the largest valid file is about 4 KB (every string at its longest)
+_MEMORY = ("p1_buffer", "http_buffer", "http_max_conn", "raw_max_clients", "hist_hours", "hist_days", "hist_months")
 SAFE_KEEP = ("wifi_ssid", "wifi_password", "hostname", "admin_password")
 
 
@@ -42,6 +43,13 @@ def read(platform, app=None, safe=False):
         for k in saved:
             if not safe or k in SAFE_KEEP:
                 values[k] = saved[k]
+        try:
+            t.check_budget(values)
+        except ValueError as e:  # a file from before the budget: the memory settings' defaults
+            log.error("settings file: %s: the buffer settings are back to their defaults", e)
+            for r in t.rows():
+                if r[0] in _MEMORY:
+                    values[r[0]] = t.check(r, r[2])
         for row in t.rows():
             raw = platform.env("DSMR_" + row[0].upper())
             if raw is None:
@@ -126,6 +134,9 @@ def update(platform, values, changes):
             new[k] = t.check(row, raw)
             if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
+        after = dict(values)
+        after.update(new)
+        t.check_budget(after)  # the next boot must have the heap these ask for
         saved = _saved(platform, t, False)
     finally:
         unload("settings_table")

@@ -98,7 +98,7 @@ class Ticker:
         self.t.join()
 
 
-def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None):
+def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None):
     """True when the firmware started at heap_kb serves every endpoint of `parts`."""
     meter = TcpMeter()
     fw = ticker = raw = None
@@ -119,6 +119,7 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None):
                     if broker is not None:
                         settings["mqtt_url"] = "mqtt://127.0.0.1:%d" % broker.port
                         settings["mqtt_interval"] = 1
+                settings.update(extra or {})
                 fw = Firmware(tmp, "uart", heap="%dk" % heap_kb, root=root, env=env, **settings)
                 meter.wait_client(timeout=10)
                 meter.send(telegram)
