@@ -201,6 +201,29 @@ def _try_used(port):
         return False
 
 
+def bench_per_telegram():
+    """Bytes allocated per telegram by the P1 reader and each listener (tests/cases_per_telegram.py),
+    on the yardstick and the 64-bit port. False when one is not 0."""
+    code = ("import sys\nsys.path[:0] = ['.', 'lib', 'tests']\nimport cases_per_telegram as c\n"
+            "for k, v in c.per_telegram().items(): print('%s=%s' % (k, v))\n")
+    ok = True
+    for name, mp in (("yardstick", YARDSTICK), ("unix64", MP)):
+        if not os.path.exists(mp):
+            print("note: %s is missing: no %s figures" % (mp, name))
+            continue
+        out = subprocess.run([mp, "-X", "heapsize=256k", "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+        got = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
+        if out.returncode or not got:
+            print("bytes_per_telegram_%s failed: %s%s" % (name, out.stdout, out.stderr))
+            ok = False
+            continue
+        for k, v in got.items():
+            print("bytes_per_telegram_%s_%s=%s  (target 0)" % (name, k, v))
+            ok = ok and float(v) == 0
+    return ok
+
+
 def bench_heap():
     """The smallest heap that starts and serves (tools/bench/min_heap.py): on the
     yardstick (32-bit, the ESP32's split heap, the .mpy build) for the core and the
@@ -232,6 +255,8 @@ if __name__ == "__main__":
     if "http" in which:
         bench_http()
     missed = False
+    if "parser" in which:
+        missed |= not bench_per_telegram()
     if "heap" in which:
         missed |= not bench_heap()
     sys.exit(1 if missed else 0)
