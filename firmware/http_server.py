@@ -17,6 +17,7 @@ Requests are parsed by http_request.py and answered by http_response.py
 import asyncio
 import socket
 import time
+from errno import EAGAIN, ECONNABORTED, ECONNRESET
 from asyncio import core  # pyright: ignore  (asyncio's own internals, used by its Stream)
 
 from . import log
@@ -114,7 +115,9 @@ class HttpServer:
                 try:
                     s, addr = ls.accept()
                 except OSError as e:
-                    if e.args and e.args[0] in (11, 103, 104):  # EAGAIN, ECONNABORTED, ECONNRESET
+                    # errno's names, looked up when loaded: the ESP32's numbers are newlib's
+                    # (ECONNABORTED 113, not Linux's 103); `errno.X` would be folded by the compiler
+                    if e.args and e.args[0] in (EAGAIN, ECONNABORTED, ECONNRESET):
                         continue
                     raise
                 self.accepted += 1

@@ -99,7 +99,7 @@ class TcpMeter:
 
 
 class Firmware:
-    def __init__(self, tmp_path, p1, heap=HEAP, root=ROOT, env=None, **settings):
+    def __init__(self, tmp_path, p1, heap=HEAP, root=ROOT, env=None, script="main.py", **settings):
         self.port = free_port()
         self.log_path = os.path.join(str(tmp_path), "firmware.log")
         extra = env or {}
@@ -116,7 +116,7 @@ class Firmware:
             env["DSMR_" + k.upper()] = str(v)
         env.update(extra)
         self._log = open(self.log_path, "w")
-        cmd = [MICROPYTHON] + (["-X", "heapsize=" + heap] if heap else []) + ["main.py"]
+        cmd = [MICROPYTHON] + (["-X", "heapsize=" + heap] if heap else []) + [script]
         self.proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         wait_for(self._listening, 15, "the firmware's HTTP port")
 

@@ -4,32 +4,131 @@ On the path before the built-in (MICROPYPATH=tests/fakes) with
 DSMR_PLATFORM=esp32. It records every use of the hardware in $FAKE_LOG
 (tests/fakes/_record.py); the P1 UART is a TCP connection to the test's
 meter at $FAKE_UART_TCP (host:port), non-blocking like a UART with timeout=0.
+
+No kinder than the esp32 port (ports/esp32/machine_uart.c, machine_pin.c):
+- UART() takes only the port's keywords (TypeError otherwise), ids 0..2;
+  a pin that is not in the port's pin table is ValueError("invalid pin"):
+  24 and 28-31 never, 16 and 17 not on a SPIRAM build ($FAKE_SPIRAM=1, a
+  WROVER); tx=-1 ("not routed") only from MicroPython 1.29 ($FAKE_MP_VERSION,
+  default 1.29), before that it is an invalid pin too.
+- A pin not given is routed to the port's default: UART2 TX 17 / RX 16, UART1
+  TX 10 / RX 9 (5 / 4 on SPIRAM builds from 1.28). Routing a UART or driving
+  a Pin on a flash pin (6-11) or, on a WROVER, on the PSRAM's 16/17 hangs the
+  board: recorded as "crash" and the process ends.
+- A TX pin on an input-only GPIO (34-39) is OSError (uart_set_pin: ESP_FAIL);
+  Pin(34..39, Pin.OUT) is ValueError("pin can only be input").
 """
 
 import os
-import socket
 
 from _record import record
+
+_path, __import__("sys").path = __import__("sys").path, []
+import socket  # noqa: E402  (the built-in: the UART is not one of lwIP's sockets)
+
+__import__("sys").path = _path
+del _path
+
+
+def _spiram():
+    return os.getenv("FAKE_SPIRAM") == "1"
+
+
+def _version():
+    v = (os.getenv("FAKE_MP_VERSION") or "1.29").split(".")
+    return int(v[0]), int(v[1])
+
+
+def _pin_id(n):
+    """machine_pin_get_id(): the GPIO number, or ValueError as the port raises it."""
+    if isinstance(n, Pin):
+        return n.n
+    if not isinstance(n, int):
+        raise TypeError("can't convert %s to int" % type(n).__name__)
+    if n < 0 or n > 39 or n == 24 or 28 <= n <= 31 or (_spiram() and n in (16, 17)):
+        raise ValueError("invalid pin")
+    return n
+
+
+def _crash_if_taken(n, what):
+    if 6 <= n <= 11:
+        why = "GPIO%d is the flash's" % n
+    elif _spiram() and n in (16, 17):
+        why = "GPIO%d is the PSRAM's" % n
+    else:
+        return
+    record("crash", why="%s on %s" % (what, why))
+    raise SystemExit("board crashed: %s on %s" % (what, why))
 
 
 class Pin:
     IN = 1
     OUT = 3
+    OPEN_DRAIN = 7
+    PULL_UP = 2
+    PULL_DOWN = 1
 
-    def __init__(self, n, mode=-1, value=None):
-        self.n = n
-        record("pin", pin=n, mode=mode, value=value)
+    def __init__(self, n, mode=-1, pull=-1, value=None, drive=None, hold=None):
+        self.n = _pin_id(n)
+        self.init(mode, pull, value=value)
 
-    def init(self, mode=-1, value=None):
+    def init(self, mode=-1, pull=-1, value=None, drive=None, hold=None):
+        if mode != -1 and mode & 2 and self.n >= 34:
+            raise ValueError("pin can only be input")
+        if mode != -1 and mode & 2:
+            _crash_if_taken(self.n, "Pin output")
         record("pin", pin=self.n, mode=mode, value=value)
 
 
-class UART:
-    INV_RX = 4
+_UART_KW = ("baudrate", "bits", "parity", "stop", "tx", "rx", "rts", "cts", "txbuf", "rxbuf",
+            "timeout", "timeout_char", "invert", "flow")
 
-    def __new__(cls, id, baudrate=115200, bits=8, parity=None, stop=1, rx=-1, invert=0, rxbuf=256, timeout=0, **kw):
-        record("uart", id=id, baudrate=baudrate, bits=bits, parity=parity, stop=stop, rx=rx,
-               invert=invert, rxbuf=rxbuf, timeout=timeout)
+
+class UART:
+    INV_TX = 32
+    INV_RX = 4
+    INV_RTS = 64
+    INV_CTS = 8
+    RTS = 1
+    CTS = 2
+
+    def __new__(cls, id, *args, **kw):
+        if not 0 <= id <= 2:
+            raise ValueError("UART(%d) does not exist" % id)
+        if len(args) > 4:
+            raise TypeError("function takes at most 5 positional arguments")
+        for k in kw:
+            if k not in _UART_KW:
+                raise TypeError("unexpected keyword argument '%s'" % k)
+        for name, v in zip(_UART_KW, args):
+            kw[name] = v
+        if kw.get("bits", 0) not in (0, 5, 6, 7, 8):
+            raise ValueError("invalid data bits")
+        if kw.get("stop", 0) not in (0, 1, 2):
+            raise ValueError("invalid stop bits")
+        if kw.get("invert", 0) & ~(4 | 32 | 8 | 64):
+            raise ValueError("invalid inversion mask")
+        spiram_uart1 = _spiram() and _version() >= (1, 28)
+        tx, rx = {0: (-1, -1), 1: (5, 4) if spiram_uart1 else (10, 9), 2: (17, 16)}[id]
+        for name in ("tx", "rx"):
+            if name in kw:
+                v = kw[name]
+                if v == -1 and _version() >= (1, 29):
+                    v = -1  # UART_PIN_NO_CHANGE: not routed
+                else:
+                    v = _pin_id(v)
+                if name == "tx":
+                    tx = v
+                else:
+                    rx = v
+        if tx >= 34:
+            raise OSError("ESP_FAIL")  # uart_set_pin: tx_io_num error
+        for n, what in ((tx, "UART%d TX" % id), (rx, "UART%d RX" % id)):
+            if n >= 0:
+                _crash_if_taken(n, what)
+        record("uart", id=id, baudrate=kw.get("baudrate", 115200), bits=kw.get("bits", 8),
+               parity=kw.get("parity"), stop=kw.get("stop", 1), rx=rx, tx=tx,
+               invert=kw.get("invert", 0), rxbuf=kw.get("rxbuf", 256), timeout=kw.get("timeout", 0))
         host, port = os.getenv("FAKE_UART_TCP").rsplit(":", 1)
         s = socket.socket()
         s.connect(socket.getaddrinfo(host, int(port))[0][-1])
