@@ -114,7 +114,7 @@ class DeviceApi:
             ("safemodereason", app.safe, None),
             ("bootfails", bootguard.before, None),
             ("settingserror", app.settings_error, None),
-        )
+        ) + _lookups()
 
     def _time(self):
         t, source = now(self.app.reader)
@@ -126,6 +126,17 @@ class DeviceApi:
             ("source", source, None),
             ("uptime", uptime.seconds(), "s"),
         )
+
+
+def _lookups():
+    """resolve.py's counters (name lookups block the dongle: their count and cost)."""
+    r = sys.modules.get("firmware.resolve")
+    return (
+        ("dnslookups", r.lookups if r else 0, None),
+        ("dnsfailures", r.failures if r else 0, None),
+        ("dnstime", r.total_ms if r else 0, "ms"),
+        ("dnslongest", r.longest_ms if r else 0, "ms"),
+    )
 
 
 def now(reader):

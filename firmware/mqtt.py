@@ -22,7 +22,7 @@ import time
 from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
-from . import log
+from . import log, resolve
 from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
 
@@ -100,7 +100,9 @@ class MqttPublisher:
         while True:
             writer = None
             try:
-                reader, writer = await asyncio.open_connection(host, port)
+                # the broker's address from resolve.py: open_connection's own lookup would block
+                ip = await resolve.address(host, self.app.reader)
+                reader, writer = await asyncio.open_connection(ip, port)
                 writer.write(connect_packet(self.node, self.prefix + "/status", user, password))
                 await writer.drain()
                 ack = await asyncio.wait_for(reader.readexactly(4), 10)

@@ -3,22 +3,23 @@
 Optional (`ntp_server`, empty = off): without it /api/v1/dev/time takes the
 time from the meter's own timestamp. As soon as Wi-Fi is up, then once an
 hour (a minute after a failure), one SNTP query: a non-blocking UDP socket, polled for at most
-two seconds, so the event loop keeps running; only the name lookup, once per
-query, is the platform's blocking one.
+two seconds, so the event loop keeps running. The server's name is looked
+up by resolve.py (cached, right after a telegram: the platform's lookup blocks).
 """
 
 import asyncio
 import socket
 import struct
 
-from . import log
+from . import log, resolve
 
 _NTP_TO_UNIX = 2208988800  # seconds from 1900 to 1970
 
 
-async def query(host, port=123, timeout_ms=2000):
+async def query(host, port=123, timeout_ms=2000, reader=None):
     """Unix time from the NTP server `host`; OSError when it does not answer."""
-    addr = socket.getaddrinfo(host, port, 0, socket.SOCK_DGRAM)[0][-1]
+    ip = await resolve.address(host, reader)
+    addr = socket.getaddrinfo(ip, port, 0, socket.SOCK_DGRAM)[0][-1]  # (an address: no lookup)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.setblocking(False)
@@ -43,12 +44,13 @@ async def query(host, port=123, timeout_ms=2000):
 
 
 class Ntp:
-    def __init__(self, settings, platform, online):
+    def __init__(self, settings, platform, online, reader=None):
         self.server = settings["ntp_server"]
         port = platform.env("DSMR_NTP_PORT")  # tests point it at their own server
         self.port = int(port) if port else 123
         self.platform = platform
         self.online = online  # callable: is the network up?
+        self.reader = reader  # the P1 reader: a name is looked up right after a telegram
         self.synced = 0  # how often
 
     async def run(self):
@@ -59,7 +61,7 @@ class Ntp:
             if self.online():
                 wait = 60
                 try:
-                    t = await query(self.server, self.port)
+                    t = await query(self.server, self.port, reader=self.reader)
                     self.platform.set_time(t)
                     self.synced += 1
                     wait = 3600

@@ -152,7 +152,7 @@ async def _start_optional(app, s):
             try:
                 from .ntp import Ntp
 
-                app.ntp = Ntp(s, platform, wifi.online)  # pyright: ignore
+                app.ntp = Ntp(s, platform, wifi.online, app.reader)  # pyright: ignore
                 asyncio.create_task(app.ntp.run())
             except Exception as e:
                 app.ntp = None

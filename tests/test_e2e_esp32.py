@@ -2,14 +2,27 @@
 unix port, with fakes only at the hardware boundary (tests/fakes: machine, network).
 
 The fakes record what the firmware does to the hardware in a log this test reads;
-the P1 UART is a TCP connection to the test's meter."""
+the P1 UART is a TCP connection to the test's meter. They are no kinder than the
+port (tests/test_fakes.py): lwIP's 10 sockets, newlib's errno numbers (the firmware
+runs from tests/fakes/esp32_main.py, which puts the ESP32's errno in place),
+blocking name lookups, the port's UART keywords and pins."""
 
 import json
 import os
 import time
 
+import pytest
 
-from harness import Firmware, fixture, wait_for
+
+from harness import HEAP, Firmware, fixture, wait_for
+
+
+def free_port_udp():
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 FAKES = os.path.join(os.path.dirname(__file__), "fakes")
 
@@ -21,9 +34,15 @@ class Dongle:
         if settings is not None:
             (tmp_path / "settings.json").write_text(json.dumps(settings))
         env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": FAKES + ":.frozen", "FAKE_LOG": self.log_path,
-               "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": wifi}
+               "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": wifi,
+               # the default NTP server resolves (to no server): the tests that are not
+               # about lookups do not wait for a failing one
+               "FAKE_DNS": "pool.ntp.org=127.0.0.1", "DSMR_NTP_PORT": str(free_port_udp())}
         env.update(env_extra or {})
-        self.fw = Firmware(tmp_path, "uart", env=env, **kw)
+        # the fakes' own code shares the firmware's heap here (about 20 KB on this
+        # 64-bit port, 13 KB more since they model lwIP's sockets): not the dongle's
+        heap = "%dk" % (int(HEAP.rstrip("k")) + 16)
+        self.fw = Firmware(tmp_path, "uart", env=env, script=os.path.join(FAKES, "esp32_main.py"), heap=heap, **kw)
 
     def __enter__(self):
         return self
@@ -188,3 +207,37 @@ def test_ntp_sets_the_clock_once_wifi_is_up(tmp_path, meter):
         assert rtc["datetime"] == [2026, 11, 26, 3, 5, 13, 20, 0]  # weekday 3 = Thursday
         assert "NTP: clock set" in d.fw.log()
         srv.close()
+
+
+def test_an_accept_aborted_by_the_client_is_no_error(tmp_path, meter):
+    # lwIP says ECONNABORTED (newlib's 113) when a client reset its connection while
+    # it waited in the backlog; the server takes the next one without a word
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": ""},
+                env_extra={"FAKE_ACCEPT_ABORT": "2"}) as d:
+        # (the 1st accept was the harness's probe; the 2nd is this one, reset)
+        with pytest.raises(ConnectionError):
+            d.fw.get("/api/v1/dev/time")
+        assert d.fw.get("/api/v1/dev/time").status == 200
+        assert "http accept" not in d.fw.log()
+
+
+def test_a_name_is_looked_up_once_and_right_after_a_telegram(tmp_path, meter):
+    # the lookup blocks the whole dongle (600 ms here): it must fall in the quiet
+    # second after a telegram, never while one arrives, and not be repeated
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": "time.lan"},
+                env_extra={"FAKE_DNS": "time.lan=127.0.0.1", "FAKE_DNS_MS": "600"}) as d:
+        meter.wait_client()
+        time.sleep(2)  # Wi-Fi is up, NTP wants its server: no telegram yet
+        assert not d.events("getaddrinfo")
+        t = fixture("dsmr50_spec")
+        ends = []
+        for _ in range(4):
+            meter.send(t)
+            ends.append(time.time_ns())
+            time.sleep(1)
+        (lookup,) = d.events("getaddrinfo")
+        assert lookup["host"] == "time.lan" and lookup["took"] >= 600
+        after = [lookup["at_ns"] - e for e in ends if e <= lookup["at_ns"]]
+        assert after and min(after) < 200e6  # within 200 ms of a telegram's end
+        info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
+        assert info["dnslookups"] == 1 and info["dnstime"] >= 600 and info["dnsfailures"] == 0
