@@ -9,6 +9,7 @@ a raw telegram server on 127.0.0.1 that the firmware connects to
 
 import http.client
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -30,6 +31,15 @@ def fixture(name):
     """The bytes of tests/fixtures/<name>.txt: a telegram as a meter sends it."""
     with open(os.path.join(ROOT, "tests", "fixtures", name + ".txt"), "rb") as f:
         return f.read()
+
+
+def listening(port):
+    """True when something accepts connections on 127.0.0.1:`port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
 
 
 def free_port():
@@ -98,6 +108,31 @@ class TcpMeter:
         self.sock.close()
 
 
+# Debian's MQTT broker (the MQTT tests and the heap benchmark use it), or None
+MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+
+
+class Broker:
+    """A mosquitto broker on 127.0.0.1 with its configuration in `folder`; stop() and start() again."""
+
+    def __init__(self, folder):
+        self.port = free_port()
+        self.conf = os.path.join(str(folder), "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n" % self.port)
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", self.conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for(lambda: listening(self.port), 10, "mosquitto")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 class Firmware:
     def __init__(self, tmp_path, p1, heap=HEAP, root=ROOT, env=None, script="main.py", **settings):
         self.port = free_port()
@@ -123,11 +158,7 @@ class Firmware:
     def _listening(self):
         if self.proc.poll() is not None:
             raise AssertionError("firmware exited:\n" + self.log())
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
+        return listening(self.port)
 
     def log(self):
         with open(self.log_path) as f:

@@ -3,51 +3,20 @@ broker on 127.0.0.1, checked by a paho-mqtt subscriber."""
 
 import json
 import os
-import shutil
 import signal
-import subprocess
 import threading
 import time
 
 import paho.mqtt.client as paho
 import pytest
 
-from harness import Firmware, fixture, free_port, wait_for
-
-MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+from harness import MOSQUITTO, Broker, Firmware, fixture, wait_for
 
 if MOSQUITTO is None:
     if os.environ.get("CI"):
         raise RuntimeError("mosquitto is missing: .ci/run installs it (apt-get install mosquitto)")
     pytest.skip("mosquitto is not installed (apt-get install mosquitto)", allow_module_level=True)
 
-
-
-class Broker:
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.conf = tmp_path / "mosquitto.conf"
-        self.conf.write_text("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n" % self.port)
-        self.proc = None
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
-        wait_for(self._up, 10, "mosquitto")
-
-    def _up(self):
-        import socket
-
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 class Subscriber:

@@ -30,7 +30,6 @@ import argparse
 import os
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,11 +40,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.join(ROOT, "lib")]
 
 import harness  # noqa: E402
-from harness import Firmware, TcpMeter, free_port, wait_for  # noqa: E402
+from harness import MOSQUITTO, Broker, Firmware, TcpMeter, free_port, wait_for  # noqa: E402
 
 FAKES = os.path.join(ROOT, "tests", "fakes")
 YARDSTICK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-esp32like")
-MOSQUITTO = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
 
 CORE_PATHS = ["/api/v1/sm/actual", "/api/v0/sm/actual", "/api/v1/sm/info", "/api/v1/sm/fields",
               "/api/v1/sm/fields/power_delivered", "/api/v1/sm/telegram", "/", "/nope"]
@@ -54,27 +52,6 @@ FULL_PATHS = CORE_PATHS + ["/api/v1/sm/samples", "/api/v1/dev/info", "/api/v1/de
                            "/api/v1/hist/months/asc"]
 # The targets (issue #11): the whole firmware at 80k, the core at 64k, on the yardstick.
 TARGETS = {"core": 64, "full": 80}
-
-
-class Broker:
-    def __init__(self, tmp):
-        self.port = free_port()
-        conf = os.path.join(tmp, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n" % self.port)
-        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self._up, 10, "mosquitto")
-
-    def _up(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-            return True
-        except OSError:
-            return False
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 class Ticker:
