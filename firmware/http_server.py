@@ -2,11 +2,15 @@
 
 - At most `max_conn` connections are served at once; further ones wait in
   the listen backlog. When the bound is reached and another client knocks,
-  the connection idle longest (at least EVICT_IDLE_MS) without a complete
-  request is dropped, so slow or half-open clients can never lock others out.
+  the connection that has made the least progress on its request (fewest
+  bytes per second since it began waiting for it, a silent or idle one
+  first) is dropped for it: silent, half-open or trickling clients
+  (slowloris) can never lock others out, and the backlog drains at once.
+  Only a connection that has been read and found incomplete can be dropped.
 - A request head (request line + headers) must fit a request buffer (1 KB, buffers.py; else
   431) and arrive within `timeout` seconds of its first byte (else 408 and
-  close); an idle keep-alive connection is closed after `keepalive` seconds.
+  close), however steadily it trickles; an idle keep-alive connection is
+  closed after `keepalive` seconds.
 - No input ends the server task: handler exceptions become 500s, socket
   errors close that connection only.
 
@@ -24,10 +28,10 @@ from . import log
 from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
 
-# A connection must be idle this long before it can be dropped for a newcomer:
-# long enough that a request already on its way is read, short enough that a
-# backlog full of half-open connections drains in seconds.
-EVICT_IDLE_MS = 200
+# A connection younger than this is not dropped for a newcomer: its request may
+# be a moment behind its connection. Short, so that a backlog full of silent or
+# trickling sockets drains fast (max_conn of them per GRACE_MS at most).
+GRACE_MS = 10
 _READING = 0
 _WRITING = 1
 
@@ -59,8 +63,9 @@ class Conn:
         self.buf = buf
         self.n = 0
         self.state = _READING
-        self.last = time.ticks_ms()
-        self.deadline = self.last
+        self.start = time.ticks_ms()  # when it began waiting for this request
+        self.deadline = self.start
+        self.waiting = False  # read, found incomplete, waiting for more: may be dropped
         self.task = None  # type: asyncio.Task | None
         self.linger = False  # read what is left before closing (after an error)
         self.req = Request()
@@ -107,11 +112,15 @@ class HttpServer:
         while True:
             try:
                 await _readable(ls)  # pyright: ignore
-                if len(self.conns) >= self.max_conn and not self._evict():
-                    # all busy, none idle long enough to drop: the newcomer waits
-                    # in the backlog until a slot frees (or someone idles out)
-                    await asyncio.sleep_ms(20)
-                    continue
+                if len(self.conns) >= self.max_conn:
+                    victim = self._victim()
+                    if victim is None:
+                        # all busy answering, or just come: the newcomer waits in the backlog
+                        await asyncio.sleep_ms(GRACE_MS // 2)
+                        continue
+                    self.evicted += 1
+                    self._drop(victim)
+                    victim.sock.close()  # its socket now, for the newcomer's
                 try:
                     s, addr = ls.accept()
                 except OSError as e:
@@ -159,23 +168,25 @@ class HttpServer:
             pass
         s.close()
 
-    def _evict(self):
-        """Drops the connection idle longest without a complete request.
+    def _victim(self):
+        """The connection that has made the least progress on its request, or None.
 
-        Only one idle for at least EVICT_IDLE_MS: a connection accepted a moment
-        ago may have its request waiting unread, and must not be taken for idle.
+        Progress is (bytes + 1) per second since it began waiting for the request,
+        so a silent or idle one goes before a trickling one once it is more than
+        a moment old. Never one younger than GRACE_MS, nor one whose bytes have
+        not been looked at yet (a whole request may be among them).
         """
         victim = None
+        least = 0
         now = time.ticks_ms()
         for c in self.conns:
-            if c.state == _READING and time.ticks_diff(now, c.last) >= EVICT_IDLE_MS:
-                if victim is None or time.ticks_diff(c.last, victim.last) < 0:
+            age = time.ticks_diff(now, c.start)
+            if c.state == _READING and c.waiting and age >= GRACE_MS:
+                rate = (c.n + 1) * 1000 // (age + 1)
+                if victim is None or rate < least:
                     victim = c
-        if victim is None:
-            return False
-        self.evicted += 1
-        self._drop(victim)
-        return True
+                    least = rate
+        return victim
 
     def _drop(self, c):
         if c in self.conns:
@@ -188,7 +199,7 @@ class HttpServer:
         while True:
             await asyncio.sleep_ms(250)
             now = time.ticks_ms()
-            for c in self.conns:
+            for c in self.conns[:]:
                 if time.ticks_diff(now, c.deadline) > 0:
                     if c.n or c.state == _WRITING:
                         self.timeouts += 1
@@ -198,7 +209,6 @@ class HttpServer:
                         except OSError:
                             pass
                     self._drop(c)
-                    break  # the list changed; the rest waits for the next sweep
 
     # -- one connection ----------------------------------------------------
 
@@ -231,8 +241,9 @@ class HttpServer:
                     c.buf[:rest] = c.buf[used : c.n]
                 c.n = rest
                 c.state = _READING
-                c.last = time.ticks_ms()
-                c.deadline = time.ticks_add(c.last, self.keepalive_ms)
+                c.start = time.ticks_ms()
+                # the next request's clock runs from its first byte, which may be here already
+                c.deadline = time.ticks_add(c.start, self.timeout_ms if rest else self.keepalive_ms)
         except core.CancelledError:
             pass
         except OSError:
@@ -300,10 +311,18 @@ class HttpServer:
             left -= n or 0
 
     async def _read_more(self, c):
-        """Reads what the client sent next into c.buf; False when it closed."""
+        """Reads what the client sent next into c.buf; False when it closed.
+
+        Reads first and waits only when nothing is there, so a connection is
+        marked `waiting` (and may be dropped for a newcomer) only once what it
+        sent has been looked at.
+        """
         while True:
-            n = await c.stream.readinto(memoryview(c.buf)[c.n :])
-            if n is None:
+            n = c.sock.readinto(memoryview(c.buf)[c.n :])
+            if n is None:  # nothing yet
+                c.waiting = True
+                await _readable(c.sock)  # pyright: ignore
+                c.waiting = False
                 continue
             if n == 0:
                 return False
@@ -311,7 +330,6 @@ class HttpServer:
                 # the clock for a whole request starts at its first byte
                 c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
             c.n += n
-            c.last = time.ticks_ms()
             return True
 
     # -- one request -------------------------------------------------------
