@@ -16,6 +16,7 @@ from . import log, uptime
 from .p1_sources import open_source
 
 _BACKOFF_MAX = 30
+_POLL_MS = 20
 
 
 class P1Reader:
@@ -78,6 +79,19 @@ class P1Reader:
 
     async def _read(self, src):
         buf = self.chunk
+        raw = getattr(src, "raw", None)
+        while raw is not None:
+            # Polled: asyncio's stream allocates about 100 bytes per read (its
+            # coroutine, the poller's entry), which a full heap turns into a
+            # MemoryError here; a read and a sleep_ms allocate nothing.
+            n = raw.readinto(buf)
+            if n is None:  # nothing yet: the UART (2 KB buffer) holds 180 ms of P1
+                await asyncio.sleep_ms(_POLL_MS)
+                continue
+            if n == 0:
+                return
+            self.got(n)
+            await asyncio.sleep_ms(0)  # (the others run between reads)
         while True:
             n = await src.readinto(buf)
             if n is None:  # woken without data: not an end

@@ -15,12 +15,15 @@ from . import platform
 
 
 class StreamSource:
-    """Anything asyncio can poll: a socket, a UART, a tty."""
+    """Anything asyncio can poll: a socket, a UART, a tty. `raw`, when set, is the
+    non-blocking object itself (readinto gives None while nothing came), which the
+    P1 reader polls without asyncio's stream: that allocates nothing per read."""
 
-    def __init__(self, stream, obj=None, close=None):
+    def __init__(self, stream, obj=None, close=None, raw=None):
         self.stream = stream
         self._obj = obj
         self._close = close
+        self.raw = raw
 
     async def readinto(self, buf):
         return await self.stream.readinto(buf)
@@ -49,10 +52,10 @@ async def open_source(spec, settings):
     if spec.startswith("tcp:"):
         host, _, port = spec[4:].rpartition(":")
         reader, _ = await asyncio.open_connection(host, int(port))
-        return StreamSource(reader)
+        return StreamSource(reader, raw=reader.s)
     if spec == "uart":
         uart = platform.open_uart(settings)
-        return StreamSource(asyncio.StreamReader(uart), uart, platform.close_uart)
+        return StreamSource(asyncio.StreamReader(uart), uart, platform.close_uart, uart)
     if spec.startswith("/"):
         f = platform.open_serial(spec, settings["p1_baud"])
         return StreamSource(asyncio.StreamReader(f), f)

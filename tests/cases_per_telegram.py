@@ -159,6 +159,57 @@ def per_telegram():
     return out
 
 
+def reader_loop():
+    """Bytes allocated per telegram by the P1 reader's own read loop (P1Reader._read,
+    polling a non-blocking socket as it does the UART), telegrams arriving on a real
+    socket from another task."""
+    import asyncio
+    from array import array
+
+    from firmware.p1_sources import StreamSource
+
+    reader, chunk, samples, history, raw, client = _setup()
+    client.close()
+    telegrams = _telegrams()
+    mark = array("i", [0, 0, 0])  # telegrams seen, heap at the start, heap at the end
+
+    def listener(p):
+        mark[0] += 1
+        if mark[0] == 2:
+            gc.collect()
+            gc.disable()
+            mark[1] = gc.mem_alloc()
+        elif mark[0] == _N + 2:
+            mark[2] = gc.mem_alloc()
+            gc.enable()
+
+    reader.listeners = [listener]
+    meter = _RawClient(RawStream(0, 1))  # (a socket pair: meter.s sends, meter.c is read)
+
+    async def send():
+        for k in range(_N + 3):
+            meter.s.write(telegrams[k])
+            await asyncio.sleep_ms(30)
+        meter.s.close()
+
+    async def main():
+        asyncio.create_task(send())
+        await reader._read(StreamSource(asyncio.StreamReader(meter.c), raw=meter.c))
+
+    try:
+        asyncio.run(main())
+    finally:
+        gc.enable()
+        meter.c.close()
+    assert mark[0] >= _N + 2, mark[0]
+    return (mark[2] - mark[1]) / _N
+
+
+def case_the_read_loop_allocates_nothing_per_telegram():
+    got = reader_loop()
+    assert got == 0, got
+
+
 def case_nothing_is_allocated_per_telegram_on_the_whole_path():
     got = per_telegram()
     assert all(v == 0 for v in got.values()), got
@@ -171,3 +222,4 @@ def all_cases():
 if __name__ == "__main__" or (len(sys.argv) > 1 and sys.argv[1] == "--bench"):
     for k, v in per_telegram().items():
         print("bytes_per_telegram_%s=%s" % (k, v))
+    print("bytes_per_telegram_read_loop=%s" % reader_loop())
