@@ -9,6 +9,9 @@ MP     := $(BIN)/micropython
 .PHONY: run test test-deps bench venv sim build deploy deploy-dry clean
 
 PORT ?= /dev/ttyUSB0
+# The yardstick: MicroPython built 32-bit, float32, with the esp32 port's split heap
+# (../shared/tools/README.md). `make test` runs the firmware's tests on it a second time.
+ESP32LIKE ?= $(or $(DSMR_ESP32LIKE),$(abspath ../shared/tools/micropython-esp32like))
 
 venv: $(VENV)/.installed
 
@@ -26,6 +29,12 @@ run: venv
 
 test: venv test-deps
 	$(BIN)/pytest -q tests
+	@if [ -x "$(ESP32LIKE)" ]; then \
+	  echo "== again on the yardstick: $(ESP32LIKE), the .mpy build (x86)"; \
+	  DSMR_TEST_TARGET=esp32like DSMR_ESP32LIKE="$(ESP32LIKE)" $(BIN)/pytest -q -m "not cpython_only" tests; \
+	else \
+	  echo "skipped: the yardstick run (no $(ESP32LIKE): ../shared/ is missing; DSMR_ESP32LIKE=path names it)"; \
+	fi
 
 # The MQTT tests need a real broker, the web page tests a real browser and
 # pyright needs Node.js: Debian's mosquitto, chromium and nodejs, installed

@@ -5,7 +5,8 @@ import os
 
 from firmware import settings
 
-_DIR = "/tmp/dsmr-settings-cases-%d" % os.getpid() if hasattr(os, "getpid") else "/tmp/dsmr-settings-cases"
+# A folder of this run's own (conftest.run_mp_cases makes it), so that two runs at once never share files
+_DIR = (os.getenv("DSMR_CASES_TMP") or "/tmp") + "/dsmr-settings-cases"
 
 
 class FakePlatform:

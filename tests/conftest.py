@@ -14,6 +14,10 @@ for _p in (ROOT, os.path.join(ROOT, "lib"), TESTS):  # firmware, dsmr, the cases
 
 
 def micropython_bin():
+    import harness
+
+    if harness.ON_YARDSTICK:
+        return harness.MICROPYTHON  # the cases run from source on the yardstick too
     exe = os.path.join(os.path.dirname(sys.executable), "micropython")
     return exe if os.path.exists(exe) else shutil.which("micropython")
 
@@ -31,14 +35,19 @@ def case_names(module):
 
 def run_mp_cases(module):
     """Runs tests/<module>.py's cases under MicroPython: {name: None or error}."""
+    import tempfile
+
     assert MICROPYTHON, "the micropython binary is missing: run `make venv`"
+    tmp = tempfile.mkdtemp(prefix="dsmr-cases-")
     out = subprocess.run(
         [MICROPYTHON, os.path.join(TESTS, "mp_cases.py"), module],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
+        env=dict(os.environ, DSMR_CASES_TMP=tmp),
     )
+    shutil.rmtree(tmp, ignore_errors=True)
     results = {}
     for line in out.stdout.splitlines():
         if line.startswith("ok "):
@@ -73,6 +82,10 @@ def built_for(arch):
 
     @pytest.fixture(scope="module", name="built")
     def built(tmp_path_factory):
+        import harness
+
+        if harness.ON_YARDSTICK and arch != "xtensawin":
+            return harness.build_firmware()  # the yardstick runs the x86 build
         sys.path.insert(0, os.path.join(ROOT, "tools"))
         import build
 
@@ -122,3 +135,14 @@ def pytest_terminal_summary(terminalreporter):
         why[reason] = why.get(reason, 0) + 1
     if why:
         terminalreporter.write_line("skipped: " + "; ".join("%d x %s" % (n, r) for r, n in why.items()))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "cpython_only: a host-side test (CPython, pyright, mpy-cross) that the yardstick run skips")
+
+
+def pytest_report_header(config):
+    import harness
+
+    return "firmware target: %s (%s), heap %s" % (harness.TARGET, harness.MICROPYTHON, harness.HEAP)

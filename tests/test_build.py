@@ -11,6 +11,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import build  # noqa: E402
 from conftest import built_for  # noqa: E402
 import deploy  # noqa: E402
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.cpython_only  # host-side only: not run again on the yardstick
 
 
 built = built_for("xtensawin")

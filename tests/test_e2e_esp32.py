@@ -14,7 +14,7 @@ import time
 import pytest
 
 
-from harness import HEAP, Firmware, fixture, wait_for
+from harness import FAKES, HEAP, Firmware, fixture, wait_for
 
 
 def free_port_udp():
@@ -24,7 +24,6 @@ def free_port_udp():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-FAKES = os.path.join(os.path.dirname(__file__), "fakes")
 
 
 

@@ -206,14 +206,14 @@ def test_simulated_meter_sends_valid_consistent_telegrams(tmp_path):
 def test_a_fatal_error_is_logged_and_ends_in_a_restart(tmp_path):
     import subprocess
 
-    from harness import MICROPYTHON, ROOT
+    from harness import MICROPYTHON, build_firmware
 
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen()
     env = dict(os.environ, DSMR_HTTP_PORT=str(busy.getsockname()[1]), DSMR_RAW_PORT="0", DSMR_DATA_DIR=str(tmp_path))
     try:
-        r = subprocess.run([MICROPYTHON, "main.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=20)
+        r = subprocess.run([MICROPYTHON, "main.py"], cwd=build_firmware(), env=env, capture_output=True, text=True, timeout=20)
     finally:
         busy.close()
     # on the dongle platform.restart() reboots; on a PC the process ends, saying why

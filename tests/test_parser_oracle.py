@@ -14,6 +14,8 @@ from dsmr_parser.parsers import TelegramParser
 
 from dsmr import P1Parser, fields, values
 
+pytestmark = pytest.mark.cpython_only  # host-side only: not run again on the yardstick
+
 SPECS = {
     "dsmr22": specs.V2_2,
     "dsmr42": specs.V4,

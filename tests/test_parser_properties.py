@@ -10,6 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsmr import P1Parser
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.cpython_only  # host-side only: not run again on the yardstick
 
 FIX = os.path.join(os.path.dirname(__file__), "fixtures")
 NAMES = ["dsmr22", "dsmr42", "dsmr50_spec", "fluvius", "dsmr50_multi_mbus"]

@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.cpython_only  # host-side only: not run again on the yardstick
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
