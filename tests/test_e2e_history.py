@@ -193,6 +193,12 @@ def test_correcting_a_month_needs_the_admin_password(fw, meter):
         assert bad.status == 400 and bad.json() == {"error": "gdt must be a reading from 0 to 999999.999"}, value
     fixed = [m for m in hist(fw, "months")["months"] if m["recid"] == "2611"][0]
     assert fixed["gdt"] == months[1]["gdt"]  # unchanged
+    # exact to the last digit, also with the dongle's single-precision floats (the yardstick run)
+    body = b'{"recid": "2611", "edt1": 123456.789, "edt2": 999999.999, "gdt": 0.001}'
+    assert fw.get("/api/v1/hist/months", method="POST", body=body, headers=auth).status == 200
+    got = fw.get("/api/v1/hist/months").body
+    assert b'"edt1":123456.789,"edt2":999999.999' in got.replace(b" ", b""), got
+    assert b'"gdt":0.001' in got.replace(b" ", b""), got
     assert fw.get("/api/v1/hist/weeks").status == 404
 
 
