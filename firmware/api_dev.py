@@ -97,6 +97,7 @@ class DeviceApi:
             ("httprequests", h.responder.requests, None),
             ("httperrors", h.responder.errors, None),
             ("httpdropped", h.evicted, None),
+            ("httptruncated", h.responder.truncated, None),
             ("httptimeouts", h.timeouts, None),
             ("rawclients", len(app.raw.clients) if app.raw else 0, None),
             ("rawsent", app.raw.sent if app.raw else 0, None),

@@ -7,7 +7,11 @@ handed to the socket in one write, before anything awaits. So a response
 shows one telegram, never parts of two, and costs no allocation beyond
 what the socket cannot take at once. A body larger than the buffer is
 rendered twice, first only counted (for Content-Length), then sent in
-pieces. Every error is JSON `{"error": "..."}` with its status.
+pieces; if the second pass fails (out of memory) or comes out at another
+length, no more than Content-Length bytes are sent and the connection is
+closed short of it, so the client sees an error rather than a wrong answer
+(counted in `truncated`, logged). Every error is JSON `{"error": "..."}`
+with its status.
 """
 
 import gc
@@ -42,6 +46,10 @@ class Responder:
         self.hw = JsonWriter(room, 0, bufs.head)
         self.requests = 0
         self.errors = 0
+        self.truncated = 0  # streamed bodies cut short: their second pass failed or differed
+        self._out = None  # the connection a streamed body goes to ...
+        self._left = 0  # ... and how many bytes of its Content-Length are still to go
+        self._capped = self._send_capped  # (one bound method, made once)
 
     def answer(self, c, status):
         """Answers the parsed request (or its parse error); returns bytes used, or -1 to close."""
@@ -147,10 +155,35 @@ class Responder:
         c.send(self.hw.buf, 0, self._headers(c, status, total, keep))
         if head:
             return
-        w.reset(c.send)
-        route[0](c.req, w)
-        w.flush()
-        w.reset()
+        self._out = c
+        self._left = total
+        w.reset(self._capped)
+        try:
+            route[0](c.req, w)
+            w.flush()
+        except Exception as e:  # out of memory, mostly: the body is cut short below
+            self._left = -1 if self._left == 0 else self._left
+            log.error("%s: second pass failed: %r", c.req.path, e)
+        finally:
+            w.reset()
+            self._out = None
+        if self._left:
+            # fewer bytes than Content-Length promised (or more, held back):
+            # closing now makes the client see an error, not a wrong answer
+            self.truncated += 1
+            log.error("%s: streamed body did not match its Content-Length: connection closed", c.req.path)
+            c.req.keep_alive = False
+
+    def _send_capped(self, buf, s, e):
+        """The second pass's sink: never more than Content-Length bytes."""
+        left = self._left
+        if e - s > left:
+            e = s + max(0, left - 1)  # a byte short, so the client sees it
+            self._left = -1  # more than counted: a mismatch
+        else:
+            self._left = left - (e - s)
+        if e > s:
+            self._out.send(buf, s, e)
 
     def error(self, c, status, msg):
         """Answers with {"error": msg}; returns -1 when the connection must close."""

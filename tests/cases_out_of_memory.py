@@ -62,6 +62,52 @@ def case_out_of_memory_while_accepting_answers_503_and_loses_no_slot():
     asyncio.run(scenario())
 
 
+class _BigBody:
+    """One route whose body is larger than the response buffer (so it is
+    rendered twice) and whose second pass does what `second` says."""
+
+    def __init__(self, second):
+        self.second = second
+        self.passes = 0
+
+    def resolve(self, path):
+        return (self.handler, (b"GET",))
+
+    def handler(self, req, w):
+        self.passes += 1
+        n = 2000
+        if self.passes == 2 and self.second == "longer":
+            n += 10  # a value changed between the passes
+        for i in range(n // 10):
+            if self.passes == 2 and self.second == "fail" and i == 50:
+                raise MemoryError("memory allocation failed")
+            w.raw("0123456789")
+        return 200
+
+
+def case_a_body_whose_second_pass_fails_or_differs_is_cut_short_never_a_wrong_200():
+    for second, port in (("fail", _PORT + 1), ("longer", _PORT + 2), ("same", _PORT + 3)):
+        settings = {"p1_buffer": 256, "http_buffer": 512, "http_max_conn": 2}
+        srv = http_server.HttpServer(port, Buffers(settings), _BigBody(second))
+        srv.listen()
+
+        async def scenario():
+            task = asyncio.create_task(srv.serve())
+            try:
+                return await _get(port)
+            finally:
+                task.cancel()
+                srv.listener.close()
+
+        got = asyncio.run(scenario())
+        head, _, body = got.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 ") and b"Content-Length: 2000\r\n" in head, head
+        if second == "same":
+            assert len(body) == 2000 and srv.responder.truncated == 0, (second, len(body))
+        else:  # fewer bytes than promised, then the connection closed: the client knows
+            assert len(body) < 2000 and srv.responder.truncated == 1, (second, len(body))
+
+
 def case_a_module_load_that_runs_out_of_memory_half_way_leaves_nothing_loaded():
     real = lazy.load
 
