@@ -8,18 +8,35 @@ credential it stops at 401. So the setup endpoint never restarts the firmware he
 
 import base64
 import json
+import os
+import re
 
 import pytest
 
 
-# (method, path, a body the endpoint answers 400 once the password is right)
+# (method, path, a body the endpoint answers 400 once the password is right, or
+# None where the right password acts at once: only wrong ones are sent there)
 WRITES = [
     ("POST", "/api/v1/dev/settings", b'{"nope": 1}'),
     ("PUT", "/api/v1/dev/settings", b'{"nope": 1}'),
     ("POST", "/api/v1/dev/setup", b"password=no-ssid"),
+    ("POST", "/api/v1/dev/restart", None),
     ("POST", "/api/v1/hist/months", b'{"edt1": 1}'),
     ("POST", "/api/v1/hist/months/asc", b'{"edt1": 1}'),
 ]
+ROUTES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "firmware", "routes.py")
+
+
+def test_every_write_route_is_tested_here():
+    """A write endpoint added to routes.py fails here until WRITES has it."""
+    routed = set()
+    with open(ROUTES) as f:
+        for line in f:
+            path = re.search(r'b"(/[\w/]*)"', line)
+            for method in re.findall(r'b"(POST|PUT|PATCH|DELETE)"', line):
+                routed.add((method, path.group(1)))
+    tested = {(m, p if not p.startswith("/api/v1/hist/") else "/api/v1/hist/") for m, p, _ in WRITES}
+    assert routed and routed == tested
 
 
 def bearer(cred):
@@ -53,6 +70,7 @@ def wrong_credentials(pw):
 
 
 def send(fw, method, path, body, auth):
+    body = body or b""
     headers = {"Content-Type": "application/json" if body[:1] == b"{" else "application/x-www-form-urlencoded"}
     if auth is not None:
         headers["Authorization"] = auth  # bytes: sent as they are
@@ -70,7 +88,7 @@ def test_only_the_exact_password_opens_every_write(fw, password):
     pw = password.encode()
     before = settings(fw)
     for method, path, body in WRITES:
-        for right in (bearer(pw), basic(pw), basic(pw, user=b"")):
+        for right in (bearer(pw), basic(pw), basic(pw, user=b"")) if body is not None else ():
             r = send(fw, method, path, body, right)
             assert r.status == 400, (method, path, right, r.status, r.body)
         for what, auth in wrong_credentials(pw).items():
@@ -96,3 +114,12 @@ def test_setup_needs_the_admin_password_once_set(fw):
     r = send(fw, "POST", "/api/v1/dev/setup", form, bearer(b"s3cret"))
     assert r.status == 200 and b"evil.local" in r.body
     assert fw.exited() != 0
+
+
+def test_restart_needs_the_admin_password_and_then_restarts(fw):
+    assert send(fw, "POST", "/api/v1/dev/settings", b'{"admin_password": "s3cret"}', None).status == 200
+    assert send(fw, "POST", "/api/v1/dev/restart", b"", bearer(b"s3cre")).status == 401
+    assert fw.alive()
+    r = send(fw, "POST", "/api/v1/dev/restart", b"", basic(b"s3cret"))
+    assert r.status == 200 and r.json() == {"restart": True}
+    assert fw.exited() != 0  # (on a PC the firmware ends where the dongle reboots)
