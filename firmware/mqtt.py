@@ -89,6 +89,7 @@ class MqttPublisher:
         self.published = 0
         self.reconnects = 0
         self._sent_for = -1
+        self._rest = None  # what the socket did not take of a message
 
     async def run(self):
         url = parse(self.url)
@@ -142,8 +143,15 @@ class MqttPublisher:
                     if not discovered:
                         await self._discovery(writer)
                         discovered = True
-                    await self._values(writer)
-                    self._sent_for = p.telegrams
+                    t = p.telegrams
+                    i = self._values(writer, 0)
+                    while i >= 0:  # a message the socket could not take at once
+                        await self._send(writer, self._rest)
+                        self._rest = None
+                        if p.telegrams != t:
+                            break  # the next telegram came in meanwhile: the next round shows it
+                        i = self._values(writer, i)
+                    self._sent_for = t
                     last_sent = time.ticks_ms()
                 elif time.ticks_diff(time.ticks_ms(), last_sent) > _KEEPALIVE * 500:
                     await self._send(writer, b"\xc0\x00")  # PINGREQ
@@ -187,21 +195,112 @@ class MqttPublisher:
             out.append((_GAS.decode(), g))
         return out
 
-    async def _values(self, writer):
-        # Every message is made before the first is sent: while a send waits, the
-        # P1 reader may swap in the next telegram, and one round must show one.
-        out = []
-        state = []
-        for name, f in self._present():
-            v, unit = self._value(f)
-            item = b'{"' + name.encode() + b'":[{"value":' + v
-            if unit:
-                item += b',"unit":"' + unit + b'"'
-            out.append(publish_packet(self.prefix + "/" + name, item + b"}]}"))
-            state.append(b'"' + name.encode() + b'":' + v)
-        out.append(publish_packet(self.prefix + "/state", b"{" + b",".join(state) + b"}"))
-        for message in out:
-            await self._send(writer, message)
+    def _values(self, writer, i):
+        """One round from message i on: <prefix>/<field> per field the meter sends,
+        then <prefix>/state. Each message is rendered into self.w's buffer and
+        written to the socket in place: nothing is allocated while the socket takes
+        them, as it nearly always does. Returns -1 when the round is out, or the
+        message to go on from once self._rest (what the socket did not take) is sent:
+        _session() waits for that, and ends the round if the telegram changed
+        meanwhile, so a round never mixes two."""
+        p = self.app.reader.parser
+        gas = p.gas_field()
+        while i < len(_ACTUAL) + 2:
+            f = -1  # the state message, last
+            if i < len(_ACTUAL):
+                f = _ACTUAL[i]
+            elif i == len(_ACTUAL):
+                f = gas
+            i += 1
+            if i <= len(_ACTUAL) + 1 and (f < 0 or not p.idx[f * 6]):
+                continue  # a field the meter does not send
+            start = self._render(p, f, gas)
+            if start >= 0 and not self._write(writer, start):
+                return i
+        return -1
+
+    def _render(self, p, f, gas):
+        """Renders one PUBLISH into self.w.buf: field f's message, or with f = -1 the
+        state message. Returns where the packet starts (it ends at w.w[0]), or -1
+        when it does not fit the buffer (a very long prefix: logged)."""
+        w = self.w
+        buf = w.buf
+        w.reset()
+        w.w[0] = 5  # [0:3] fixed header (type, 1 or 2 length bytes), [3:5] topic length
+        w.raw(self.prefix)
+        w.raw("/")
+        if f < 0:
+            w.raw("state")
+        else:
+            self._name(w, f, gas)
+        n = w.w[0] - 5
+        buf[3] = n >> 8
+        buf[4] = n & 0xFF
+        if f < 0:
+            w.raw("{")
+            first = True
+            for i in range(len(_ACTUAL) + 1):
+                g = _ACTUAL[i] if i < len(_ACTUAL) else gas
+                if g < 0 or not p.idx[g * 6]:
+                    continue
+                w.raw('"' if first else ',"')
+                first = False
+                self._name(w, g, gas)
+                w.raw('":')
+                self._number(w, p, g)
+            w.raw("}")
+        else:
+            w.raw('{"')
+            self._name(w, f, gas)
+            w.raw('":[{"value":')
+            self._number(w, p, f)
+            k = f * 6 + 2
+            if p.idx[k]:
+                w.raw(',"unit":"')
+                w.raw(p.buf, p.idx[k], p.idx[k + 1])
+                w.raw('"')
+            w.raw("}]}")
+        if not w.fits():
+            log.error("MQTT: a message does not fit %d bytes: not sent", len(buf))
+            return -1
+        n = w.w[0] - 3  # the remaining length: topic length, topic, payload
+        if n < 128:
+            buf[1] = 0x30
+            buf[2] = n
+            return 1
+        buf[0] = 0x30
+        buf[1] = (n & 0x7F) | 0x80
+        buf[2] = n >> 7
+        return 0
+
+    def _name(self, w, f, gas):
+        if f == gas:
+            w.raw(_GAS)
+        else:
+            o = fields.OFFSETS  # (fields.name_span() would allocate its tuple)
+            w.raw(fields.NAMES, o[f], o[f + 1] - 1)
+
+    def _number(self, w, p, f):
+        k = f * 6
+        kind = fields.KINDS[f]
+        if kind == fields.NUM or kind == fields.DBL:
+            w.number(p.buf, p.idx[k], p.idx[k + 1])
+        else:
+            w.string(p.buf, p.idx[k], p.idx[k + 1])
+
+    def _write(self, writer, start):
+        """Writes buf[start:w.w[0]] to the socket; False when it took only part (the
+        rest is then in self._rest, for _session to send)."""
+        buf = self.w.buf
+        end = self.w.w[0]
+        k = writer.s.write(buf, start, end - start)
+        if k is None:
+            k = 0
+        if start + k < end:
+            self._rest = bytes(buf[start + k : end])
+            return False
+        self.published += 1
+        return True
 
     async def _discovery(self, writer):
         p = self.app.reader.parser

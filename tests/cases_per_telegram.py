@@ -205,6 +205,85 @@ def reader_loop():
     return (mark[2] - mark[1]) / _N
 
 
+def _mqtt():
+    """An MqttPublisher over a real socket pair, its parser holding a telegram."""
+    from firmware.app import App
+    from firmware.mqtt import MqttPublisher
+
+    reader, chunk, samples, history, raw, client = _setup()
+    reader.listeners = []
+    _feed_all(reader, chunk, _telegrams(), 0)
+    app = App()
+    app.reader = reader
+    app.settings = {"mqtt_url": "mqtt://127.0.0.1", "mqtt_prefix": "dsmr-api", "mqtt_interval": 10,
+                    "hostname": "dsmr-api"}
+
+    class Writer:  # what _values() uses of asyncio's stream: its socket
+        s = client.s
+
+    return MqttPublisher(app), Writer(), client, reader.parser
+
+
+def _expected_round(pub, p):
+    """The round as the firmware rendered it before (bytes built per message)."""
+    from dsmr import fields
+    from firmware.api_sm import _ACTUAL, _GAS
+    from firmware.mqtt import publish_packet
+
+    out = b""
+    state = []
+    present = [(fields.name(f), f) for f in _ACTUAL if p.idx[f * 6]]
+    g = p.gas_field()
+    if g >= 0:
+        present.append((_GAS.decode(), g))
+    for name, f in present:
+        pub.w.reset()
+        pub._number(pub.w, p, f)
+        v = bytes(pub.w.buf[: pub.w.w[0]])
+        k = f * 6
+        unit = bytes(p.buf[p.idx[k + 2] : p.idx[k + 3]]) if p.idx[k + 2] else b""
+        item = b'{"' + name.encode() + b'":[{"value":' + v
+        if unit:
+            item += b',"unit":"' + unit + b'"'
+        out += publish_packet("dsmr-api/" + name, item + b"}]}")
+        state.append(b'"' + name.encode() + b'":' + v)
+    return out + publish_packet("dsmr-api/state", b"{" + b",".join(state) + b"}")
+
+
+def mqtt_round():
+    """Bytes allocated by one MQTT round (every message of a telegram, written to a
+    socket that takes them), after checking the round's bytes."""
+    pub, writer, client, p = _mqtt()
+    try:
+        want = _expected_round(pub, p)
+        assert pub._values(writer, 0) == -1
+        got = bytearray()
+        client.c.setblocking(True)
+        while len(got) < len(want):
+            got += client.c.recv(4096)
+        client.c.setblocking(False)
+        assert bytes(got) == want, (bytes(got), want)
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            for _ in range(_N):
+                if pub._values(writer, 0) != -1:
+                    raise AssertionError("the socket did not take a round")
+                client.drain()
+            after = gc.mem_alloc()
+        finally:
+            gc.enable()
+    finally:
+        client.close()
+    return (after - before) / _N
+
+
+def case_an_mqtt_round_sends_what_it_did_and_allocates_nothing():
+    got = mqtt_round()
+    assert got == 0, got
+
+
 def case_the_read_loop_allocates_nothing_per_telegram():
     got = reader_loop()
     assert got == 0, got
@@ -223,3 +302,4 @@ if __name__ == "__main__" or (len(sys.argv) > 1 and sys.argv[1] == "--bench"):
     for k, v in per_telegram().items():
         print("bytes_per_telegram_%s=%s" % (k, v))
     print("bytes_per_telegram_read_loop=%s" % reader_loop())
+    print("bytes_per_telegram_mqtt_round=%s" % mqtt_round())

@@ -217,7 +217,8 @@ def bench_per_telegram():
     """Bytes allocated per telegram by the P1 reader and each listener (tests/cases_per_telegram.py),
     on the yardstick and the 64-bit port. False when one is not 0."""
     code = ("import sys\nsys.path[:0] = ['.', 'lib', 'tests']\nimport cases_per_telegram as c\n"
-            "for k, v in c.per_telegram().items(): print('%s=%s' % (k, v))\n")
+            "for k, v in c.per_telegram().items(): print('%s=%s' % (k, v))\n"
+            "print('read_loop=%s' % c.reader_loop())\nprint('mqtt_round=%s' % c.mqtt_round())\n")
     ok = True
     for name, mp in (("yardstick", YARDSTICK), ("unix64", MP)):
         if not os.path.exists(mp):

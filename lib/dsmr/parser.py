@@ -158,20 +158,23 @@ class P1Parser:
         2.2 sends no device type) the first channel with an untyped reading
         in m3. Whichever of 24.2.1, 24.2.3 or the two-line 24.3.0 it uses.
         """
-        for want_typed in (True, False):
-            for ch in range(1, 5):
-                base = _MBUS1 + (ch - 1) * _MBUS_STRIDE
+        idx = self.idx
+        b = self.buf
+        for untyped in range(2):  # (range loops, no slices: allocates nothing)
+            for ch in range(4):
+                base = _MBUS1 + ch * _MBUS_STRIDE
                 dt = base  # mbusN_device_type
-                if want_typed:
+                if not untyped:
                     if not self.present(dt) or self._int(dt) != 3:
                         continue
                 elif self.present(dt):
                     continue
-                for off in (4, 5, 6):  # delivered, delivered_ntc, delivered_dbl
+                for off in range(4, 7):  # delivered, delivered_ntc, delivered_dbl
                     f = base + off
                     if self.present(f):
                         k = f * 6 + 2
-                        if want_typed or self.buf[self.idx[k] : self.idx[k + 1]] == b"m3":
+                        u = idx[k]
+                        if not untyped or idx[k + 1] - u == 2 and b[u] == 0x6D and b[u + 1] == 0x33:  # m3
                             return f
         return -1
 
