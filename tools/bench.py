@@ -224,7 +224,8 @@ def bench_per_telegram():
         if not os.path.exists(mp):
             print("note: %s is missing: no %s figures" % (mp, name))
             continue
-        out = subprocess.run([mp, "-X", "heapsize=256k", "-c", code], cwd=ROOT, capture_output=True, text=True,
+        heap = "256k" if mp == YARDSTICK else "1024k"  # (64-bit objects are twice the size)
+        out = subprocess.run([mp, "-X", "heapsize=" + heap, "-c", code], cwd=ROOT, capture_output=True, text=True,
                              timeout=120)
         got = dict(line.split("=", 1) for line in out.stdout.split() if "=" in line)
         if out.returncode or not got:
