@@ -14,11 +14,12 @@ import sys
 # Run from its own folder (the dongle, `micropython main.py`), the paths are "" and
 # "lib", so a module's __file__ is "firmware/x.mpy", the very name tools/build.py
 # compiles into it: one string in RAM per module, not two.
+# (The unix port puts the script's folder first as an absolute path: "" goes before it.)
 _here = __file__.rsplit("/", 1)[0] + "/" if "/" in __file__ else ""
 if _here + "lib" not in sys.path:
-    sys.path.insert(1, _here + "lib")  # the dongle has /lib on its path already
+    sys.path.insert(0 if not _here else 1, _here + "lib")  # the dongle has /lib on its path already
 if _here not in sys.path:
-    sys.path.insert(1, _here)
+    sys.path.insert(0 if not _here else 1, _here)
 
 
 def _start():
