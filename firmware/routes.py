@@ -50,6 +50,7 @@ class Router:
             b"/api/v1/dev/time": (Lazy(app, "api_dev", "DeviceApi", "time"), _GET),
             b"/api/v1/dev/settings": (Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
             b"/api/v1/dev/restart": (Lazy(app, "api_setup", "SetupApi", "restart"), (b"POST",)),
+            b"/metrics": (Lazy(app, "api_metrics", "MetricsApi", "metrics"), _GET),
         }
         self.prefixes = (
             (b"/api/v1/sm/fields/", (sm.field, _GET)),
