@@ -80,7 +80,7 @@ class _RawClient:
         srv.close()
         s.setblocking(False)
         self.c.setblocking(False)
-        raw.clients.append(s)
+        raw.add(s, None)
         self.s = s
         self.buf = bytearray(4096)
         self.got = 0

@@ -94,19 +94,22 @@ def test_two_clients_and_one_that_never_reads(fw, meter):
         stuck.close()
 
 
-def test_more_clients_than_allowed_are_closed(fw):
-    socks = [socket.create_connection(("127.0.0.1", fw.raw_port), timeout=5) for _ in range(4)]
+def test_a_client_more_than_allowed_takes_the_place_of_the_oldest(fw):
+    socks = []
+    for _ in range(4):
+        socks.append(socket.create_connection(("127.0.0.1", fw.raw_port), timeout=5))
+        time.sleep(0.1)  # (in this order)
     try:
         time.sleep(0.5)
-        closed = 0
-        for s in socks:
+        closed = []
+        for i, s in enumerate(socks):
             s.settimeout(0.5)
             try:
                 if s.recv(1) == b"":
-                    closed += 1
+                    closed.append(i)
             except socket.timeout:
                 pass
-        assert closed == 1  # raw_max_clients is 3
+        assert closed == [0]  # raw_max_clients is 3; none had missed a telegram, so the oldest went
     finally:
         for s in socks:
             s.close()
@@ -130,3 +133,23 @@ def test_a_raw_port_in_use_leaves_the_rest_running(meter, tmp_path):
     finally:
         f.stop()
         taken.close()
+
+
+def test_clients_that_never_read_cannot_lock_out_a_real_one(fw, meter):
+    """Three clients that never read fill every slot; their kernel buffers take
+    telegrams for a long while, so they do not look behind. A real client that
+    comes then is served (the longest connected of them is dropped for it)."""
+    stuck = [socket.create_connection(("127.0.0.1", fw.raw_port), timeout=5) for _ in range(3)]
+    try:
+        wait_for(lambda: info(fw)["rawclients"] == 3, 10, "three clients")
+        t = fixture("dsmr50_spec")
+        got = asyncio.run(read_with_dsmr_parser(fw.raw_port, 3, meter, [t] * 3, timeout=10))
+        assert len(got) >= 3
+        assert stuck[0].recv(65536) == b""  # the oldest made way; the others are still served
+        for s in stuck[1:]:
+            assert s.recv(65536).startswith(t)
+        wait_for(lambda: info(fw)["rawclients"] == 2, 10, "the reader to be gone and the two left")
+    finally:
+        for s in stuck:
+            s.close()
+
