@@ -52,7 +52,7 @@ async def open_source(spec, settings):
     if spec.startswith("tcp:"):
         host, _, port = spec[4:].rpartition(":")
         reader, _ = await asyncio.open_connection(host, int(port))
-        return StreamSource(reader, raw=reader.s)
+        return StreamSource(reader, raw=reader.s)  # pyright: ignore[reportAttributeAccessIssue]
     if spec == "uart":
         uart = platform.open_uart(settings)
         return StreamSource(asyncio.StreamReader(uart), uart, platform.close_uart, uart)
