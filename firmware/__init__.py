@@ -22,7 +22,7 @@ Where things are:
   samples.py       the last hour of power in RAM
   static.py        the web page from www/
   raw_stream.py    the raw telegram stream (TCP) for Home Assistant / DSMR-reader
-  mqtt.py          MQTT with Home Assistant discovery (mqtt_url.py: the broker address)
+  mqtt.py          MQTT publisher (mqtt_url.py: the broker address; mqtt_hello.py: connect, discovery)
   wifi.py          station, setup access point, hostname for mDNS
   ntp.py           the clock from NTP
   watchdog.py      the hardware watchdog's health task

@@ -9,71 +9,24 @@ Only this task ever waits on the broker.
 Every `mqtt_interval` seconds, when a new telegram came in:
   <prefix>/<field>   {"<field>":[{"value":v,"unit":"u"}]}  (DSMRloggerAPI's topics)
   <prefix>/state     {"timestamp":"..","power_delivered":0.037,...}  (all in one)
-for the fields of /api/v1/sm/actual and gas_delivered. After each connect,
-retained discovery configs under homeassistant/sensor/<node>/<field>/config
-describe them (energy kWh total_increasing, power kW, voltage V, current A
-measurement, gas m3), grouped as one device named after the meter.
+for the fields of /api/v1/sm/actual and gas_delivered. What is sent once per
+connection (CONNECT, the online status, Home Assistant discovery) is
+mqtt_hello.py, loaded for it and dropped after.
 """
 
 import asyncio
-import json
 import time
 
 from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
 from . import log, resolve
+from .lazy import load, unload
 from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
 
 _KEEPALIVE = 60
 _BACKOFF_MAX = 60
-
-
-def _length(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80 if n else b)
-        if not n:
-            return bytes(out)
-
-
-def _str(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return len(b).to_bytes(2, "big") + b
-
-
-def packet(kind, body):
-    return bytes((kind,)) + _length(len(body)) + body
-
-
-def connect_packet(client_id, will_topic, user, password):
-    flags = 0x02 | 0x04 | 0x20  # clean session, will, will retained (QoS 0)
-    payload = _str(client_id) + _str(will_topic) + _str(b"offline")
-    if user:
-        flags |= 0x80
-        payload += _str(user)
-        if password:
-            flags |= 0x40
-            payload += _str(password)
-    return packet(0x10, _str(b"MQTT") + bytes((4, flags)) + _KEEPALIVE.to_bytes(2, "big") + payload)
-
-
-def publish_packet(topic, payload, retain=False):
-    return packet(0x31 if retain else 0x30, _str(topic) + payload)
-
-
-# Home Assistant: (device_class, state_class) by unit; anything else is a plain sensor
-_HA = {
-    "kWh": ("energy", "total_increasing"),
-    "kW": ("power", "measurement"),
-    "V": ("voltage", "measurement"),
-    "A": ("current", "measurement"),
-    "m3": ("gas", "total_increasing"),
-}
 
 
 class MqttPublisher:
@@ -104,7 +57,10 @@ class MqttPublisher:
                 # the broker's address from resolve.py: open_connection's own lookup would block
                 ip = await resolve.address(host, self.app.reader)
                 reader, writer = await asyncio.open_connection(ip, port)
-                writer.write(connect_packet(self.node, self.prefix + "/status", user, password))
+                try:
+                    writer.write(load("mqtt_hello").connect_packet(self.node, self.prefix + "/status", user, password))
+                finally:
+                    unload("mqtt_hello")
                 await writer.drain()
                 ack = await asyncio.wait_for(reader.readexactly(4), 10)
                 if ack[0] != 0x20 or ack[3] != 0:
@@ -130,7 +86,6 @@ class MqttPublisher:
 
     async def _session(self, reader, writer):
         self._sent_for = -1
-        await self._send(writer, publish_packet(self.prefix + "/status", b"online", True))
         discovered = False
         listener = asyncio.create_task(self._listen(reader))
         try:
@@ -140,8 +95,11 @@ class MqttPublisher:
                     raise OSError("broker closed the connection")
                 p = self.app.reader.parser
                 if p.telegrams and p.telegrams != self._sent_for:
-                    if not discovered:
-                        await self._discovery(writer)
+                    if not discovered:  # the status and discovery: code loaded for them
+                        try:
+                            await load("mqtt_hello").hello(self, writer)
+                        finally:
+                            unload("mqtt_hello")
                         discovered = True
                     t = p.telegrams
                     i = self._values(writer, 0)
@@ -171,29 +129,6 @@ class MqttPublisher:
         writer.write(data)
         await asyncio.wait_for(writer.drain(), 10)
         self.published += 1
-
-    def _value(self, f):
-        """Field f's value rendered by the API's rules (and its unit), as bytes."""
-        p = self.app.reader.parser
-        w = self.w
-        w.reset()
-        k = f * 6
-        kind = fields.KINDS[f]
-        if kind == fields.NUM or kind == fields.DBL:
-            w.number(p.buf, p.idx[k], p.idx[k + 1])
-        else:
-            w.string(p.buf, p.idx[k], p.idx[k + 1])
-        unit = bytes(p.buf[p.idx[k + 2] : p.idx[k + 3]]) if p.idx[k + 2] else b""
-        return bytes(w.buf[: w.w[0]]), unit
-
-    def _present(self):
-        """(name, field) for /actual's fields the meter sends, then gas_delivered."""
-        p = self.app.reader.parser
-        out = [(fields.name(f), f) for f in _ACTUAL if p.idx[f * 6]]
-        g = p.gas_field()
-        if g >= 0:
-            out.append((_GAS.decode(), g))
-        return out
 
     def _values(self, writer, i):
         """One round from message i on: <prefix>/<field> per field the meter sends,
@@ -301,37 +236,3 @@ class MqttPublisher:
             return False
         self.published += 1
         return True
-
-    async def _discovery(self, writer):
-        p = self.app.reader.parser
-        ident = "meter"
-        for fid in (fields.index("equipment_id"), fields.IDENTIFICATION):
-            if p.idx[fid * 6]:
-                ident = bytes(p.buf[p.idx[fid * 6] : p.idx[fid * 6 + 1]]).decode()
-                break
-        model = bytes(p.buf[p.idx[0] : p.idx[1]]).decode()
-        device = {"identifiers": ["dsmr_" + ident], "name": "Smart meter", "model": model,
-                  "manufacturer": "DSMR (via dsmr-api)"}
-        for name, f in self._present():
-            _, unit = self._value(f)
-            u = unit.decode()
-            cfg = {
-                "name": name.replace("_", " "),
-                # the meter's id, not the dongle's name: renaming the dongle must not
-                # give Home Assistant a second set of sensors (and split the history)
-                "unique_id": "dsmr_%s_%s" % (ident, name),
-                # the entity id: default_entity_id since Home Assistant 2025.10 (object_id
-                # stopped working in 2026.4), object_id for the ones before
-                "default_entity_id": "sensor.dsmr_" + name,
-                "object_id": "dsmr_" + name,
-                "state_topic": self.prefix + "/state",
-                "value_template": "{{ value_json.%s }}" % name,
-                "availability_topic": self.prefix + "/status",
-                "device": device,
-            }
-            if u:
-                cfg["unit_of_measurement"] = u
-            if u in _HA:
-                cfg["device_class"], cfg["state_class"] = _HA[u]
-            topic = "homeassistant/sensor/%s/%s/config" % (self.node, name)
-            await self._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))

@@ -228,7 +228,7 @@ def _expected_round(pub, p):
     """The round as the firmware rendered it before (bytes built per message)."""
     from dsmr import fields
     from firmware.api_sm import _ACTUAL, _GAS
-    from firmware.mqtt import publish_packet
+    from firmware.mqtt_hello import publish_packet
 
     out = b""
     state = []

@@ -1,0 +1,122 @@
+"""What an MQTT connection sends once (mqtt.py loads this for it and drops it after):
+CONNECT with the last will, the retained `<prefix>/status` online, and the
+retained Home Assistant discovery configs under
+homeassistant/sensor/<node>/<field>/config (energy kWh total_increasing,
+power kW, voltage V, current A measurement, gas m3), grouped as one device
+named after the meter.
+"""
+
+import json
+
+from dsmr import fields
+
+from .api_sm import _ACTUAL, _GAS
+
+_KEEPALIVE = 60
+
+
+def _length(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+
+
+def _str(b):
+    if isinstance(b, str):
+        b = b.encode()
+    return len(b).to_bytes(2, "big") + b
+
+
+def packet(kind, body):
+    return bytes((kind,)) + _length(len(body)) + body
+
+
+def connect_packet(client_id, will_topic, user, password):
+    flags = 0x02 | 0x04 | 0x20  # clean session, will, will retained (QoS 0)
+    payload = _str(client_id) + _str(will_topic) + _str(b"offline")
+    if user:
+        flags |= 0x80
+        payload += _str(user)
+        if password:
+            flags |= 0x40
+            payload += _str(password)
+    return packet(0x10, _str(b"MQTT") + bytes((4, flags)) + _KEEPALIVE.to_bytes(2, "big") + payload)
+
+
+def publish_packet(topic, payload, retain=False):
+    return packet(0x31 if retain else 0x30, _str(topic) + payload)
+
+
+# Home Assistant: (device_class, state_class) by unit; anything else is a plain sensor
+_HA = {
+    "kWh": ("energy", "total_increasing"),
+    "kW": ("power", "measurement"),
+    "V": ("voltage", "measurement"),
+    "A": ("current", "measurement"),
+    "m3": ("gas", "total_increasing"),
+}
+
+
+def _value(pub, f):
+    """Field f's value rendered by the API's rules (and its unit), as bytes."""
+    p = pub.app.reader.parser
+    w = pub.w
+    w.reset()
+    k = f * 6
+    kind = fields.KINDS[f]
+    if kind == fields.NUM or kind == fields.DBL:
+        w.number(p.buf, p.idx[k], p.idx[k + 1])
+    else:
+        w.string(p.buf, p.idx[k], p.idx[k + 1])
+    unit = bytes(p.buf[p.idx[k + 2] : p.idx[k + 3]]) if p.idx[k + 2] else b""
+    return bytes(w.buf[: w.w[0]]), unit
+
+def _present(pub):
+    """(name, field) for /actual's fields the meter sends, then gas_delivered."""
+    p = pub.app.reader.parser
+    out = [(fields.name(f), f) for f in _ACTUAL if p.idx[f * 6]]
+    g = p.gas_field()
+    if g >= 0:
+        out.append((_GAS.decode(), g))
+    return out
+
+
+async def hello(pub, writer):
+    """The retained online status, then a retained discovery config per field."""
+    await pub._send(writer, publish_packet(pub.prefix + "/status", b"online", True))
+    p = pub.app.reader.parser
+    ident = "meter"
+    for fid in (fields.index("equipment_id"), fields.IDENTIFICATION):
+        if p.idx[fid * 6]:
+            ident = bytes(p.buf[p.idx[fid * 6] : p.idx[fid * 6 + 1]]).decode()
+            break
+    model = bytes(p.buf[p.idx[0] : p.idx[1]]).decode()
+    device = {"identifiers": ["dsmr_" + ident], "name": "Smart meter", "model": model,
+              "manufacturer": "DSMR (via dsmr-api)"}
+    for name, f in _present(pub):
+        _, unit = _value(pub, f)
+        u = unit.decode()
+        cfg = {
+            "name": name.replace("_", " "),
+            # the meter's id, not the dongle's name: renaming the dongle must not
+            # give Home Assistant a second set of sensors (and split the history)
+            "unique_id": "dsmr_%s_%s" % (ident, name),
+            # the entity id: default_entity_id since Home Assistant 2025.10 (object_id
+            # stopped working in 2026.4), object_id for the ones before
+            "default_entity_id": "sensor.dsmr_" + name,
+            "object_id": "dsmr_" + name,
+            "state_topic": pub.prefix + "/state",
+            "value_template": "{{ value_json.%s }}" % name,
+            "availability_topic": pub.prefix + "/status",
+            "device": device,
+        }
+        if u:
+            cfg["unit_of_measurement"] = u
+        if u in _HA:
+            cfg["device_class"], cfg["state_class"] = _HA[u]
+        topic = "homeassistant/sensor/%s/%s/config" % (pub.node, name)
+        await pub._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))
