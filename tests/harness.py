@@ -150,7 +150,10 @@ class TcpMeter:
     def drop_client(self):
         c, self.client = self.client, None
         if c is not None:
-            c.shutdown(socket.SHUT_RDWR)
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:  # the firmware went first (stopped, or reset the connection)
+                pass
             c.close()
 
     def close(self):
