@@ -26,7 +26,8 @@ Where things are:
   wifi.py          station, setup access point, hostname for mDNS
   ntp.py           the clock from NTP
   watchdog.py      the hardware watchdog's health task
-  settings.py      the settings file and DSMR_<NAME> overrides (settings_table.py: the table)
+  settings.py      the settings file and DSMR_<NAME> overrides (settings_table.py: the table,
+                   settings_check.py: values and the heap budget)
   lazy.py          code loaded when needed and dropped after
   log.py           log lines
   uptime.py        seconds since boot that never wrap (ticks_ms does after 12 days)

@@ -21,7 +21,7 @@ import json
 import os
 
 from . import log
-from .lazy import load, unload
+from .lazy import load, unload_all
 
 FILENAME = "settings.json"
 MAX_FILE = 8192  # the largest valid file is about 4 KB (every string at its longest)
@@ -32,7 +32,7 @@ SAFE_KEEP = ("wifi_ssid", "wifi_password", "hostname", "admin_password")
 def read(platform, app=None, safe=False):
     """The settings: defaults, then the file, then (on a PC) DSMR_<NAME> overrides.
     A file that cannot be read is put aside and its error noted in app.settings_error."""
-    t = load("settings_table")
+    t = load("settings_check")  # (and the table it checks against)
     try:
         values = {}
         for row in t.rows():
@@ -60,7 +60,7 @@ def read(platform, app=None, safe=False):
                 log.warn("DSMR_%s: %s: ignored", row[0].upper(), e)
         return values
     finally:
-        unload("settings_table")
+        unload_all(("settings_check", "settings_table"))
 
 
 def _saved(platform, t, warn):
@@ -123,7 +123,7 @@ def update(platform, values, changes):
     that need a restart to take effect; raises ValueError with a message
     for the first invalid one.
     """
-    t = load("settings_table")
+    t = load("settings_check")
     try:
         new = {}
         restart = []
@@ -139,7 +139,7 @@ def update(platform, values, changes):
         t.check_budget(after)  # the next boot must have the heap these ask for
         saved = _saved(platform, t, False)
     finally:
-        unload("settings_table")
+        unload_all(("settings_check", "settings_table"))
     saved.update(new)
     _write(platform.data_path(FILENAME), saved)
     for k, v in new.items():

@@ -1,7 +1,8 @@
-"""The settings table: every setting's type, default, limits and flags, and validation.
+"""The settings table: every setting's type, default, limits and flags.
 
-Loaded by settings.py to read the settings and to check a change, and
-dropped in between (lazy.py): nothing here has to stay in the heap.
+Loaded by settings.py to read the settings and to check a change, and by
+the settings page, and dropped in between (lazy.py): nothing here has to
+stay in the heap.
 
 Types: s string, i integer, b boolean, c one of a list. Limits are lengths
 for strings. Flags: R = takes effect after a restart, S = secret (never
@@ -10,11 +11,8 @@ letters, digits and inner hyphens), U = empty or an MQTT URL
 (mqtt://[user:password@]host[:port]). The platform may change defaults
 (platform.DEFAULTS).
 
-The settings that size buffers (p1_buffer, http_buffer, http_max_conn,
-raw_max_clients, hist_*) share one heap budget, `budget()`: what the
-defaults take, the combination the whole firmware is measured to start and
-serve with (README, Memory). A change may trade one for another, never ask
-for more (`check_budget`): the next boot must not run out of memory.
+Validation and the heap budget are settings_check.py: the settings page
+(a GET) loads only this table.
 """
 
 _TABLE = """\
@@ -63,43 +61,6 @@ def rows():
         i = j + 1
 
 
-# Heap each memory setting costs, in bytes (measured on the ESP32-like interpreter)
-_REQUEST = 1024  # a connection's request buffer (buffers.py REQ_SIZE)
-_FIXED = 1024 + 256  # the response header room and head buffer, the P1 chunk
-_RAW_CLIENT = 512  # a raw stream client's socket, streams and task
-_HIST_RECORD = 64  # a history record while a history endpoint lists its ring (history_file.newest)
-
-
-def heap_needed(v):
-    """Bytes of heap the settings `v` (a dict of every setting) ask for."""
-    return (2 * v["p1_buffer"] + v["http_buffer"] + _FIXED + _REQUEST * v["http_max_conn"]
-            + (_RAW_CLIENT * v["raw_max_clients"] if v["raw_port"] else 0)
-            + _HIST_RECORD * max(v["hist_hours"], v["hist_days"], v["hist_months"]))
-
-
-def budget():
-    """heap_needed() of the defaults: the most any combination may ask for."""
-    d = {}
-    for r in rows():
-        if r[1] == "i":
-            d[r[0]] = int(r[2])
-    return heap_needed(d)
-
-
-def check_budget(v):
-    """ValueError saying why, when the settings `v` ask for more heap than the budget."""
-    need = heap_needed(v)
-    have = budget()
-    if need > have:
-        raise ValueError(
-            "these settings need %d bytes of heap for buffers (2 x p1_buffer %d, http_buffer %d, "
-            "http_max_conn %d x %d, raw_max_clients %d x %d, the longest history %d x %d) and the "
-            "dongle has %d for them: lower one of them"
-            % (need, v["p1_buffer"], v["http_buffer"], v["http_max_conn"], _REQUEST,
-               v["raw_max_clients"] if v["raw_port"] else 0, _RAW_CLIENT,
-               max(v["hist_hours"], v["hist_days"], v["hist_months"]), _HIST_RECORD, have))
-
-
 def row(name):
     """The row of setting `name`, or None."""
     if not name or "\n" in name or "|" in name:
@@ -108,61 +69,3 @@ def row(name):
     if i < 0 or i == 0 and not _TABLE.startswith(name + "|"):
         return None
     return tuple(_TABLE[i : _TABLE.find("\n", i)].split("|"))
-
-
-def _convert(kind, raw):
-    """A value of the setting's type from JSON or text; raises ValueError."""
-    if kind == "b":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.lower() in ("1", "0", "true", "false", "yes", "no", "on", "off"):
-            return raw.lower() in ("1", "true", "yes", "on")
-        if raw in (0, 1):
-            return bool(raw)
-        raise ValueError("must be true or false")
-    if kind == "i":
-        try:
-            if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-                raise ValueError
-            return int(raw)
-        except ValueError:
-            raise ValueError("must be a whole number")
-    if not isinstance(raw, str):
-        raise ValueError("must be a string")
-    return raw
-
-
-def check(row, raw):
-    """The validated value for setting `row`, or ValueError saying what is wrong."""
-    name, kind, _, lo, hi, flags = row
-    try:
-        v = _convert(kind, raw)
-    except ValueError as e:
-        raise ValueError("%s %s" % (name, e.args[0]))
-    if isinstance(v, bool):
-        return v
-    if isinstance(v, int):
-        if not int(lo) <= v <= int(hi):
-            raise ValueError("%s must be %s..%s" % (name, lo, hi))
-    elif kind == "c":
-        if v not in lo.split(","):
-            raise ValueError("%s must be one of %s" % (name, lo))
-    elif not int(lo) <= len(v) <= int(hi):
-        raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
-    elif "H" in flags and not _host_name(v):
-        raise ValueError("%s may hold only letters, digits and hyphens (not first or last)" % name)
-    elif "U" in flags and v:
-        from .mqtt_url import parse  # (only when an address is set)
-
-        if parse(v) is None:
-            raise ValueError("%s must look like mqtt://[user:password@]host[:port]" % name)
-    return v
-
-
-def _host_name(v):
-    if v[0] == "-" or v[-1] == "-":
-        return False
-    for c in v:
-        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c == "-"):
-            return False
-    return True
