@@ -51,11 +51,6 @@ _ACTUAL = _names(
 _TIMESTAMP = fields.TIMESTAMP
 _FIELDS_PREFIX = len(b"/api/v1/sm/fields/")
 
-_INDEX_HTML = b"""<!doctype html><meta charset=utf-8><title>dsmr-api</title><h1>dsmr-api</h1><ul>
-<li><a href=/api/v1/sm/actual>actual</a><li><a href=/api/v1/sm/info>info</a>
-<li><a href=/api/v1/sm/fields>fields</a><li><a href=/api/v1/sm/telegram>telegram</a>
-<li><a href=/api/v0/sm/actual>v0 actual</a></ul>
-"""
 
 
 class SmartMeterApi:
@@ -124,11 +119,6 @@ class SmartMeterApi:
         return 200
 
     # -- handlers: (req, w) -> status ----------------------------------------
-
-    def index(self, req, w):
-        req.ctype = b"text/html; charset=utf-8"
-        w.raw(_INDEX_HTML)
-        return 200
 
     def info(self, req, w):
         return self._list(req, w, '{"info":[', _INFO, True, False, False)

@@ -32,9 +32,7 @@ class Router:
         self.app = app
         sm = api_sm.SmartMeterApi(app.reader)
         self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
-        from .static import Static
-
-        self.page = Static(app, sm.index).index
+        self.page = Lazy(app, "static", "Static", "index")
         self.exact = {
             b"/": (self.index, _GET),
             b"/setup": (self.setup_page, _GET),
@@ -66,11 +64,13 @@ class Router:
         """`/`: the Wi-Fi setup form while the dongle runs its setup access point."""
         wifi = self.app.wifi
         if self.app.safe or wifi is not None and wifi.mode == "setup":
-            try:
-                return self.setup_page(req, w)
-            finally:
-                self.setup_page.drop()  # (the route's handler is this method, not the Lazy)
-        return self.page(req, w)
+            page = self.setup_page
+        else:
+            page = self.page
+        try:
+            return page(req, w)
+        finally:
+            page.drop()  # (the route's handler is this method, not the Lazy)
 
     def resolve(self, path):
         r = self.exact.get(path)

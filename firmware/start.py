@@ -28,7 +28,7 @@ def _load_code(s, safe):
     # The endpoints loaded per request, once now and dropped: their names are
     # interned while the heap is tidy (a new qstr pool is one big block), and
     # one that does not compile shows at boot rather than at a request.
-    for name in ("api_dev", "api_hist", "api_settings", "api_setup" if esp32 else ""):
+    for name in ("api_dev", "api_hist", "api_settings", "static", "api_setup" if esp32 else ""):
         if name:
             try:
                 unload_all(load_with(name)[1])
