@@ -4,8 +4,9 @@ One sample every `interval` (10) seconds of the meter's own clock, the net
 power in watts (delivered minus returned; negative when solar panels give
 back, clamped to +-32767 W), in a ring of 360 16-bit values with the low
 16 bits of each one's meter time: an hour in 1.4 KB, nothing allocated per
-telegram. /api/v1/sm/samples serves them oldest first, with the seconds
-they span.
+telegram. /api/v1/sm/samples serves those within the last hour of the
+meter's clock, oldest first, with the seconds they span (at most 3600: after
+a gap or when the meter sends less often, fewer samples, never older ones).
 """
 
 from array import array
@@ -14,6 +15,7 @@ from dsmr import fields, timestamp
 
 _IN = fields.index("power_delivered")
 _OUT = fields.index("power_returned")
+_HOUR = 3600
 
 
 class Samples:
@@ -35,8 +37,12 @@ class Samples:
         if m < 0:
             return
         sec = (p.buf[s + 10] - 0x30) * 10 + p.buf[s + 11] - 0x30
-        if self.last_m >= 0 and 0 <= (m - self.last_m) * 60 + sec - self.last_s < self.interval:
-            return
+        if self.last_m >= 0:
+            d = (m - self.last_m) * 60 + sec - self.last_s
+            if 0 <= d < self.interval:
+                return
+            if d < 0 or d >= _HOUR:
+                self.n = 0  # the meter's clock went back, or an hour without telegrams: a new hour
         w_in = p.milli(_IN)
         w_out = p.milli(_OUT)
         w = (w_in if w_in > 0 else 0) - (w_out if w_out > 0 else 0)
@@ -48,15 +54,34 @@ class Samples:
         self.last_m = m
         self.last_s = sec
 
+    def _in_hour(self):
+        """(how many of the newest samples lie within an hour of the last, their span in s).
+        Consecutive samples are less than an hour apart (update() starts over
+        otherwise), so each difference of the 16-bit times is exact."""
+        t = self.times
+        c = self.count
+        k = 1 if self.n else 0
+        span = 0
+        i = (self.head - 1) % c
+        while k < self.n:
+            j = (i - 1) % c
+            d = (t[i] - t[j]) & 0xFFFF
+            if span + d > _HOUR:
+                break
+            span += d
+            k += 1
+            i = j
+        return k, span
+
     def render(self, req, w):
+        n, span = self._in_hour()
         w.raw('{"interval":')
         w.integer(self.interval)
-        start = (self.head - self.n) % self.count
+        start = (self.head - n) % self.count
         w.raw(',"span":')
-        last = self.times[(self.head - 1) % self.count]
-        w.integer((last - self.times[start]) & 0xFFFF if self.n else 0)
+        w.integer(span)
         w.raw(',"watts":[')
-        for i in range(self.n):
+        for i in range(n):
             if i:
                 w.raw(",")
             w.integer(self.watts[(start + i) % self.count])

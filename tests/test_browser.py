@@ -75,7 +75,9 @@ def test_page_shows_live_values_charts_and_history(browser, fw, meter):
     page.click("text=hours")
     time.sleep(0.5)
     assert page.evaluate("document.getElementById('hour').dataset.points") == str(
-        len(fw.get("/api/v1/sm/samples").json()["watts"]))
+        len(fw.get("/api/v1/sm/samples").json()["watts"])) == "61"  # 3 h a minute apart: the last hour
+    # labelled within the hour, never "-180 min"
+    assert page.evaluate("document.getElementById('hour').dataset.axis") == "-60 min,-45 min,-30 min,-15 min,now"
     page.screenshot(path=os.path.join(SHOTS, "screenshot.png"), full_page=True)
     assert errors == []
 
@@ -122,3 +124,31 @@ def test_dark_mode_follows_the_system(browser, fw):
     dark, _ = open_page(browser, fw, color_scheme="dark")
     bg = "getComputedStyle(document.body).backgroundColor"
     assert light.evaluate(bg) != dark.evaluate(bg)
+
+
+def stamped(ts):
+    """The spec telegram with meter time `ts` (b'YYMMDDhhmmssX'), CRC sealed."""
+    from dsmr import seal
+    from harness import fixture
+
+    t = fixture("dsmr50_spec")
+    at = t.index(b"0-0:1.0.0(") + 10
+    return seal(t[:at] + ts + t[at + 13 : t.index(b"!") + 1])
+
+
+def test_the_meter_clock_is_readable_with_summer_or_winter_on_hover(browser, fw, meter):
+    page, errors = open_page(browser, fw)
+    for ts, text, title in ((b"261126080254W", "Thu 26 Nov 2026 08:02:54", "winter time (CET, UTC+1)"),
+                            (b"260705123000S", "Sun 5 Jul 2026 12:30:00", "summer time (CEST, UTC+2)"),
+                            (b"240229235959W", "Thu 29 Feb 2024 23:59:59", "winter time (CET, UTC+1)")):
+        meter.send(stamped(ts))
+        page.wait_for_function("document.getElementById('stamp').textContent.startsWith('meter time %s')" % text,
+                               timeout=10000)
+        assert page.get_attribute("#stamp", "title") == title
+        assert "ago" not in page.inner_text("#stamp")  # it just came
+    # no telegram for a while: its age is shown (more than 5 s)
+    page.wait_for_function("/, \\d+ s ago$/.test(document.getElementById('stamp').textContent)", timeout=20000)
+    age = int(page.inner_text("#stamp").rsplit(", ", 1)[1].split(" ")[0])
+    assert 5 < age < 20
+    # (before the first telegram the page gets 503s, and their closed connections: not script errors)
+    assert [e for e in errors if not e.startswith("Failed to load resource")] == []
