@@ -13,7 +13,7 @@ import bootguard
 
 from dsmr import timestamp
 
-from . import platform, uptime
+from . import platform, sockets, uptime
 
 _2023 = 1672531200  # a clock before this has not been set
 
@@ -68,8 +68,9 @@ class DeviceApi:
         p = r.parser
         h = app.http
         net = platform.network_info()
-        biggest = largest_free_block()  # (its trial allocations are garbage: collect after)
-        gc.collect()
+        # What the port gives for free: no trial allocations (each failed one would run a
+        # collection and, on the dongle, could grow the heap from the IDF's memory)
+        idf = platform.idf_heap()
         v = sys.implementation.version
         return (
             ("fwversion", app.VERSION, None),
@@ -81,8 +82,10 @@ class DeviceApi:
             ("ssid", net[2], None),
             ("wifirssi", net[3], "dBm"),
             ("freeheap", gc.mem_free(), "bytes"),
-            ("maxfreeblock", biggest, "bytes"),
+            ("maxfreeblock", idf[1], "bytes"),
             ("usedheap", gc.mem_alloc(), "bytes"),
+            ("idffreeheap", idf[0], "bytes"),
+            ("idfminfreeheap", idf[2], "bytes"),
             ("uptime", uptime.seconds(), "s"),
             ("p1source", app.settings["p1"], None),
             ("p1connected", int(r.connected), None),
@@ -130,9 +133,10 @@ class DeviceApi:
 
 
 def _lookups():
-    """resolve.py's counters (name lookups block the dongle: their count and cost)."""
+    """sockets.py's and resolve.py's counters (name lookups block the dongle: their count and cost)."""
     r = sys.modules.get("firmware.resolve")
     return (
+        ("socketsrefused", sockets.count, None),
         ("dnslookups", r.lookups if r else 0, None),
         ("dnsfailures", r.failures if r else 0, None),
         ("dnstime", r.total_ms if r else 0, "ms"),
@@ -151,16 +155,3 @@ def now(reader):
         if ts is not None:
             return ts + max(0, reader.seconds_since_telegram()), "meter"
     return int(t), "unset"
-
-
-def largest_free_block():
-    """The largest heap block that can be allocated now (a search by trial)."""
-    lo, hi = 0, gc.mem_free()
-    while hi - lo > 64:
-        mid = (lo + hi) // 2
-        try:
-            bytearray(mid)
-            lo = mid
-        except MemoryError:
-            hi = mid
-    return lo

@@ -12,6 +12,8 @@ Both export the same names; nothing outside this package touches `machine`,
   close_uart(uart)        stop reading it, release the data-request pin
   open_serial(path, baud) a serial device or pty as a pollable stream (host)
   network_info()          (ip, mac, ssid, rssi) of the Wi-Fi link
+  idf_heap()              (free, largest free block, lowest free) of the ESP-IDF heap
+                          that Wi-Fi, lwIP and the GC heap's growth share (0s on a PC)
   small_send_buffer(sock) keep a socket's send buffer as small as the dongle's
   watchdog(timeout_ms)    a hardware watchdog (None on a PC)
   restart()               reboot (the dongle) or exit (a PC)

@@ -105,6 +105,19 @@ def network_info():
     return "", mac, "", 0
 
 
+def idf_heap():
+    """(free, largest free block, lowest free since boot) of the IDF heap: what Wi-Fi and
+    lwIP live on, and what the GC heap grows from. Cheap: esp32.idf_heap_info."""
+    import esp32
+
+    free = big = low = 0
+    for t in esp32.idf_heap_info(esp32.HEAP_DATA):  # (total, free, largest free, min free) per region
+        free += t[1]
+        big = max(big, t[2])
+        low += t[3]
+    return free, big, low
+
+
 def small_send_buffer(sock):
     pass  # lwIP's send buffer is small already (TCP_SND_BUF, about 5.7 KB)
 

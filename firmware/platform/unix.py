@@ -71,6 +71,10 @@ def watchdog(timeout_ms):
     return None
 
 
+def idf_heap():
+    return 0, 0, 0  # no second heap on a PC
+
+
 def network_info():
     """(ip, mac, ssid, rssi) of the network link; the host's is not ours to report."""
     return "127.0.0.1", "", "", 0
