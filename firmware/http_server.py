@@ -24,7 +24,7 @@ import time
 from errno import EAGAIN, ECONNABORTED, ECONNRESET
 from asyncio import core  # pyright: ignore  (asyncio's own internals, used by its Stream)
 
-from . import log
+from . import log, sockets
 from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
 
@@ -127,6 +127,8 @@ class HttpServer:
                     # errno's names, looked up when loaded: the ESP32's numbers are newlib's
                     # (ECONNABORTED 113, not Linux's 103); `errno.X` would be folded by the compiler
                     if e.args and e.args[0] in (EAGAIN, ECONNABORTED, ECONNRESET):
+                        continue
+                    if sockets.refused("HTTP", e):  # (lwIP has dropped that client)
                         continue
                     raise
                 self.accepted += 1

@@ -20,7 +20,7 @@ import time
 from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
-from . import log, resolve
+from . import log, resolve, sockets
 from .lazy import load, unload
 from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
@@ -70,7 +70,8 @@ class MqttPublisher:
                 log.info("MQTT: connected to %s:%d", host, port)
                 await self._session(reader, writer)
             except Exception as e:  # whatever the broker or network does, try again later
-                log.warn("MQTT: %r; retry in %d s", e, backoff)
+                if not sockets.refused("MQTT", e):
+                    log.warn("MQTT: %r; retry in %d s", e, backoff)
             finally:
                 if self.connected:
                     self.reconnects += 1

@@ -11,7 +11,7 @@ import asyncio
 import socket
 import struct
 
-from . import log, resolve
+from . import log, resolve, sockets
 
 _NTP_TO_UNIX = 2208988800  # seconds from 1900 to 1970
 
@@ -44,13 +44,14 @@ async def query(host, port=123, timeout_ms=2000, reader=None):
 
 
 class Ntp:
-    def __init__(self, settings, platform, online, reader=None):
+    def __init__(self, settings, platform, online, reader=None, free=None):
         self.server = settings["ntp_server"]
         port = platform.env("DSMR_NTP_PORT")  # tests point it at their own server
         self.port = int(port) if port else 123
         self.platform = platform
         self.online = online  # callable: is the network up?
         self.reader = reader  # the P1 reader: a name is looked up right after a telegram
+        self.free = free  # callable: is one of the dongle's sockets free? (sockets.py)
         self.synced = 0  # how often
 
     async def run(self):
@@ -58,7 +59,10 @@ class Ntp:
             return
         while True:
             wait = 2  # until the network is up
-            if self.online():
+            if self.online() and self.free is not None and not self.free():
+                wait = 60
+                sockets.refused("NTP")  # all taken: the clock can wait a minute
+            elif self.online():
                 wait = 60
                 try:
                     t = await query(self.server, self.port, reader=self.reader)
@@ -67,5 +71,6 @@ class Ntp:
                     wait = 3600
                     log.info("NTP: clock set from %s", self.server)
                 except Exception as e:  # a bad answer or a bad clock call: try later
-                    log.warn("NTP: %r", e)
+                    if not sockets.refused("NTP", e):
+                        log.warn("NTP: %r", e)
             await asyncio.sleep(wait)

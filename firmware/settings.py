@@ -20,7 +20,7 @@ dropped in between: the code stays out of the heap.
 import json
 import os
 
-from . import log
+from . import log, sockets
 from .lazy import load, unload_all
 
 FILENAME = "settings.json"
@@ -49,6 +49,13 @@ def read(platform, app=None, safe=False):
             log.error("settings file: %s: the buffer settings are back to their defaults", e)
             for r in t.rows():
                 if r[0] in _MEMORY:
+                    values[r[0]] = t.check(r, r[2])
+        try:
+            sockets.check(values)
+        except ValueError as e:  # a file from before the socket budget: the clients' defaults
+            log.error("settings file: %s: http_max_conn and raw_max_clients are back to their defaults", e)
+            for r in t.rows():
+                if r[0] in ("http_max_conn", "raw_max_clients"):
                     values[r[0]] = t.check(r, r[2])
         for row in t.rows():
             raw = platform.env("DSMR_" + row[0].upper())
@@ -137,6 +144,7 @@ def update(platform, values, changes):
         after = dict(values)
         after.update(new)
         t.check_budget(after)  # the next boot must have the heap these ask for
+        sockets.check(after)  # and the sockets
         saved = _saved(platform, t, False)
     finally:
         unload_all(("settings_check", "settings_table"))

@@ -12,7 +12,9 @@ letters, digits and inner hyphens), U = empty or an MQTT URL
 (platform.DEFAULTS).
 
 Validation and the heap budget are settings_check.py: the settings page
-(a GET) loads only this table.
+(a GET) loads only this table. The sockets are a budget too (sockets.py: 10
+on the dongle): raw_max_clients is at most 10 - HTTP's listener and one
+connection - the raw listener = 7.
 """
 
 _TABLE = """\
@@ -44,7 +46,7 @@ hist_hours|i|48|0|168|R
 hist_days|i|14|0|92|R
 hist_months|i|24|0|120|R
 raw_port|i|2001|0|65535|R
-raw_max_clients|i|3|1|8|R
+raw_max_clients|i|3|1|7|R
 sim_speed|i|1|1|86400|R
 """
 

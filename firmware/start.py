@@ -18,7 +18,7 @@ import asyncio
 import gc
 import sys
 
-from . import log, platform, uptime
+from . import log, platform, sockets, uptime
 from .lazy import load, load_with, unload, unload_all
 
 
@@ -152,7 +152,8 @@ async def _start_optional(app, s):
             try:
                 from .ntp import Ntp
 
-                app.ntp = Ntp(s, platform, wifi.online, app.reader)  # pyright: ignore
+                app.ntp = Ntp(s, platform, wifi.online, app.reader,  # pyright: ignore
+                              lambda: sockets.held(app) < sockets.LWIP)
                 asyncio.create_task(app.ntp.run())
             except Exception as e:
                 app.ntp = None

@@ -14,7 +14,7 @@ import time
 import pytest
 
 
-from harness import FAKES, HEAP, Firmware, fixture, wait_for
+from harness import FAKES, HEAP, Firmware, fixture, free_port, wait_for
 
 
 def free_port_udp():
@@ -28,7 +28,7 @@ def free_port_udp():
 
 
 class Dongle:
-    def __init__(self, tmp_path, meter, settings=None, wifi="ok", env_extra=None, **kw):
+    def __init__(self, tmp_path, meter, settings=None, wifi="ok", env_extra=None, extra_heap_k=16, **kw):
         self.log_path = str(tmp_path / "hardware.log")
         if settings is not None:
             (tmp_path / "settings.json").write_text(json.dumps(settings))
@@ -39,8 +39,10 @@ class Dongle:
                "FAKE_DNS": "pool.ntp.org=127.0.0.1", "DSMR_NTP_PORT": str(free_port_udp())}
         env.update(env_extra or {})
         # the fakes' own code shares the firmware's heap here (about 20 KB on this
-        # 64-bit port, 13 KB more since they model lwIP's sockets): not the dongle's
-        heap = "%dk" % (int(HEAP.rstrip("k")) + 16)
+        # 64-bit port, 13 KB more since they model lwIP's sockets): not the dongle's.
+        # (With MQTT and the raw stream on as well, more: extra_heap_k. The dongle's
+        # figures are the yardstick's, README: Memory.)
+        heap = "%dk" % (int(HEAP.rstrip("k")) + extra_heap_k)
         self.fw = Firmware(tmp_path, "uart", env=env, script=os.path.join(FAKES, "esp32_main.py"), heap=heap, **kw)
 
     def __enter__(self):
@@ -102,6 +104,8 @@ def test_hostname_is_set_before_the_station_is_activated(tmp_path, meter):
         info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
         assert info["ipaddress"] == "192.168.1.50" and info["macaddress"] == "24:0a:c4:12:ab:cd"
         assert info["wifimode"] == "station" and info["hostname"] == "meterkast"
+        # the heap figures the port gives for free: the IDF heap's (tests/fakes/esp32.py)
+        assert (info["maxfreeblock"], info["idffreeheap"], info["idfminfreeheap"]) == (31744, 66220, 54612)
         assert not d.events("config")  # no setup access point
 
 
@@ -240,3 +244,97 @@ def test_a_name_is_looked_up_once_and_right_after_a_telegram(tmp_path, meter):
         assert after and min(after) < 200e6  # within 200 ms of a telegram's end
         info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
         assert info["dnslookups"] == 1 and info["dnstime"] >= 600 and info["dnsfailures"] == 0
+
+
+class TinyBroker:
+    """Answers an MQTT CONNECT with CONNACK and then holds the connection: enough
+    for the firmware's MQTT part to hold its socket."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(2)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            c.recv(1024)
+            c.sendall(b"\x20\x02\x00\x00")
+            self.conns.append(c)
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+def _held_http(port, n):
+    import socket
+
+    out = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET /api/v1/sm/actual HTTP/1.1\r\n")  # a request under way
+        out.append(s)
+    return out
+
+
+def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
+    import socket
+
+    broker = TinyBroker()
+    raw_port = free_port()
+    try:
+        with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": "",
+                                      "mqtt_url": "mqtt://127.0.0.1:%d" % broker.port},
+                    raw_port=raw_port, extra_heap_k=40) as d:
+            wait_for(lambda: "MQTT: connected" in d.fw.log(), 15, "MQTT connected")
+            raws = [socket.create_connection(("127.0.0.1", raw_port), timeout=5) for _ in range(3)]
+            https = _held_http(d.fw.port, 3)
+            time.sleep(0.5)
+            # 1 + 4 HTTP (with this request), 1 + 3 raw, MQTT: all ten
+            info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
+            assert info["rawclients"] == 3 and info["mqttconnected"] == 1 and info["socketsrefused"] == 0
+            assert not d.events("enfile")
+            for s in raws + https:
+                s.close()
+    finally:
+        broker.close()
+
+
+def test_a_part_refused_a_socket_is_logged_and_counted(tmp_path, meter):
+    # as if other sockets were taken: lwIP has 4 left for us, HTTP's listener and 3 more
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": ""},
+                env_extra={"FAKE_SOCKETS": "4"}) as d:
+        held = _held_http(d.fw.port, 3)
+        time.sleep(0.3)
+        with pytest.raises(ConnectionError):
+            d.fw.get("/api/v1/dev/time")  # lwIP drops it: ENFILE
+        assert d.events("enfile")
+        wait_for(lambda: "sockets: HTTP was refused a socket: all 10 are in use" in d.fw.log(), 5, "the log line")
+        held[0].close()
+        time.sleep(0.5)
+        info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
+        assert info["socketsrefused"] >= 1
+        for s in held:
+            s.close()
+
+
+def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_path, meter):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1"}, raw_port=free_port(),
+                extra_heap_k=40) as d:
+        r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
+                     json.dumps({"raw_max_clients": 4, "hist_hours": 24}))
+        assert r.status == 400 and "need 11 sockets" in r.json()["error"], r.body
+        r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
+                     json.dumps({"raw_max_clients": 4, "hist_hours": 24, "http_max_conn": 3}))
+        assert r.status == 200, r.body

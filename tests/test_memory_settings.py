@@ -52,7 +52,7 @@ MAXIMAL = [  # each at the budget (20224 bytes) with one setting at its limit
      "hist_days": 12, "hist_months": 12},
     {"http_buffer": 8192, "http_max_conn": 1, "hist_hours": 24, "hist_days": 14, "hist_months": 24},
     {"p1_buffer": 2048, "http_max_conn": 8, "hist_hours": 32, "hist_days": 14, "hist_months": 24},
-    {"p1_buffer": 2048, "http_buffer": 1024, "http_max_conn": 2, "raw_max_clients": 8, "hist_hours": 48},
+    {"p1_buffer": 2048, "http_buffer": 1024, "http_max_conn": 2, "raw_max_clients": 7, "hist_hours": 48},
     {"p1_buffer": 1024, "http_buffer": 512, "http_max_conn": 1, "hist_hours": 168, "hist_days": 92,
      "hist_months": 120},
 ]

@@ -1,0 +1,63 @@
+"""The socket budget: who may hold how many of the dongle's sockets. The one place that knows.
+
+lwIP on the ESP32 has 10 sockets in all (CONFIG_LWIP_MAX_SOCKETS; MicroPython
+does not raise it), listening ones included. Past them socket() and accept()
+fail with ENFILE (23; lwIP then drops the waiting connection). So:
+
+  HTTP     1 listening + http_max_conn connections
+  raw      1 listening + raw_max_clients clients (when raw_port is set)
+  MQTT     1 (when mqtt_url is set)
+  P1       1 when it is read over TCP (a PC; the dongle's UART is no socket)
+  NTP      1 for up to 2 s an hour, only while one of the 10 is free (it waits
+           otherwise: counted and logged as refused)
+
+The defaults with everything on take all 10. check() refuses settings that
+would need more; refused() says so (a log line and `socketsrefused` in
+/api/v1/dev/info) when a part is refused a socket all the same.
+"""
+
+from . import log
+
+LWIP = 10
+ENFILE = 23  # (not in MicroPython's errno module; newlib's and Linux's alike)
+count = 0  # sockets refused (dev/info: socketsrefused)
+
+
+def needed(v):
+    """Sockets the settings `v` ask for at full load (NTP borrows a free one)."""
+    return (1 + v["http_max_conn"] + (1 + v["raw_max_clients"] if v["raw_port"] else 0)
+            + (1 if v["mqtt_url"] else 0) + (1 if v["p1"].startswith("tcp:") else 0))
+
+
+def check(v):
+    """ValueError saying why, when the settings `v` need more sockets than there are."""
+    n = needed(v)
+    if n > LWIP:
+        raise ValueError(
+            "these settings need %d sockets (HTTP 1 + http_max_conn %d, raw stream 1 + raw_max_clients %d, "
+            "MQTT %d, P1 over TCP %d) and the dongle has %d: lower http_max_conn or raw_max_clients"
+            % (n, v["http_max_conn"], v["raw_max_clients"] if v["raw_port"] else -1,
+               1 if v["mqtt_url"] else 0, 1 if v["p1"].startswith("tcp:") else 0, LWIP))
+
+
+def held(app):
+    """Sockets the running parts hold now."""
+    n = 0
+    if app.http is not None:
+        n += 1 + len(app.http.conns)
+    if app.raw is not None:
+        n += 1 + len(app.raw.clients)
+    if app.mqtt is not None:
+        n += 1
+    return n + (1 if app.settings["p1"].startswith("tcp:") else 0)
+
+
+def refused(part, e=None):
+    """Counts and logs that `part` was refused a socket; with an OSError `e`, only if it
+    is ENFILE (returns whether it was)."""
+    global count
+    if e is not None and not (e.args and e.args[0] == ENFILE):
+        return False
+    count += 1
+    log.warn("sockets: %s was refused a socket: all %d are in use (README: sockets)", part, LWIP)
+    return True

@@ -1,0 +1,35 @@
+"""The socket budget (firmware/sockets.py, issue #14.3) under MicroPython: the defaults with
+everything on take the dongle's 10 sockets; NTP only borrows a free one."""
+
+import subprocess
+
+from harness import MICROPYTHON, ROOT
+
+CODE = """
+import sys, asyncio
+sys.path[:0] = ['lib', '.']
+from firmware import sockets, settings, platform
+s = settings.read(platform)
+s.update({'raw_port': 2001, 'mqtt_url': 'mqtt://broker', 'p1': 'uart', 'ntp_server': '127.0.0.1'})
+print(sockets.needed(s))
+from firmware.ntp import Ntp
+n = Ntp(s, platform, lambda: True, None, lambda: False)
+async def main():
+    try:
+        await asyncio.wait_for(n.run(), 0.3)
+    except asyncio.TimeoutError:
+        pass
+asyncio.run(main())
+print(sockets.count, n.synced)
+"""
+
+
+def test_defaults_take_all_ten_and_ntp_waits_for_a_free_one(tmp_path):
+    import os
+
+    env = dict(os.environ, DSMR_DATA_DIR=str(tmp_path), DSMR_NTP_PORT="9")  # (nobody answers there)
+    out = subprocess.run([MICROPYTHON, "-c", CODE], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "10", out.stdout + out.stderr
+    assert "sockets: NTP was refused a socket" in out.stdout
+    assert lines[-1] == "1 0"
