@@ -37,7 +37,12 @@ class MqttPublisher:
         self.prefix = s["mqtt_prefix"]
         self.interval_ms = s["mqtt_interval"] * 1000
         self.node = s["hostname"].replace("-", "_").replace(".", "_")
-        self.w = JsonWriter(1024)
+        # Messages are rendered into the HTTP response buffer: a round, like an HTTP
+        # answer, renders and hands its bytes to the socket without awaiting between
+        # (what a socket cannot take is copied out), so the two never overlap.
+        http = app.http
+        buf = http.responder.w.buf if http is not None else bytearray(1024)
+        self.w = JsonWriter(len(buf), 0, buf)
         self.connected = False
         self.published = 0
         self.reconnects = 0
