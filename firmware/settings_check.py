@@ -82,6 +82,9 @@ def check(row, raw):
     if isinstance(v, int):
         if not int(lo) <= v <= int(hi):
             raise ValueError("%s must be %s..%s" % (name, lo, hi))
+        if "G" in flags and (6 <= v <= 11 or v in (20, 24) or 28 <= v <= 31):
+            raise ValueError("%s: GPIO %d cannot be used (6-11 hold the flash; 20, 24 and 28-31 do not exist)"
+                             % (name, v))
     elif kind == "c":
         if v not in lo.split(","):
             raise ValueError("%s must be one of %s" % (name, lo))

@@ -8,7 +8,9 @@ Types: s string, i integer, b boolean, c one of a list. Limits are lengths
 for strings. Flags: R = takes effect after a restart, S = secret (never
 shown, only whether it is set), H = a host name (what mDNS and DNS take:
 letters, digits and inner hyphens), U = empty or an MQTT URL
-(mqtt://[user:password@]host[:port]). The platform may change defaults
+(mqtt://[user:password@]host[:port]), G = a GPIO of the ESP32 that
+can be used (not the flash's 6-11, none of 20, 24, 28-31 that the ESP32 lacks;
+34-39 are input only: the upper limit keeps them from outputs). The platform may change defaults
 (platform.DEFAULTS).
 
 Validation and the heap budget are settings_check.py: the settings page
@@ -29,8 +31,9 @@ p1|s|uart|1|64|R
 p1_baud|i|115200|300|921600|R
 p1_format|c|8N1|8N1,7E1||R
 p1_uart|i|2|1|2|R
-p1_rx_pin|i|16|0|39|R
-p1_request_pin|i|-1|-1|33|R
+p1_rx_pin|i|16|0|39|RG
+p1_tx_pin|i|23|-1|33|RG
+p1_request_pin|i|-1|-1|33|RG
 p1_buffer|i|4096|256|8192|R
 p1_require_crc|b|false|||
 wifi_ssid|s||0|32|R

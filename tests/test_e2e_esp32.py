@@ -69,6 +69,7 @@ def test_p1_uart_is_a_non_repl_uart_inverted_and_non_blocking(tmp_path, meter):
         assert uart["timeout"] == 0 and uart["rxbuf"] >= 2048
         assert (uart["baudrate"], uart["bits"], uart["parity"], uart["stop"]) == (115200, 8, None, 1)
         assert uart["rx"] not in (0, 2, 5, 12, 15)  # not a strapping pin
+        assert uart["tx"] == 23  # given: not the port's default (UART2: 17, a WROVER's PSRAM clock)
         t = fixture("dsmr50_spec")
         meter.send(t)
         wait_for(lambda: d.fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram over the UART")
@@ -338,3 +339,48 @@ def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_pat
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
                      json.dumps({"raw_max_clients": 4, "hist_hours": 24, "http_max_conn": 3}))
         assert r.status == 200, r.body
+
+
+def _post(d, doc):
+    r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"}, json.dumps(doc))
+    return r.status, r.json()
+
+
+def test_a_wrover_boots_with_the_default_pins_and_tells_what_to_change(tmp_path, meter):
+    # SPIRAM firmware: GPIO 16/17 are the PSRAM's; the port's default TX pin (17) would crash it
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home"}, env_extra={"FAKE_SPIRAM": "1"}) as d:
+        wait_for(lambda: "are the PSRAM's on a WROVER" in d.fw.log(), 10, "the P1 error")
+        assert "p1_rx_pin 16 or p1_tx_pin 23 is not a GPIO of this board" in d.fw.log()
+        assert not d.events("crash") and d.fw.alive()
+        assert _post(d, {"p1_rx_pin": 4})[0] == 200
+    with Dongle(tmp_path, meter, env_extra={"FAKE_SPIRAM": "1"}) as d:
+        meter.wait_client()
+        (uart,) = d.events("uart")
+        assert (uart["rx"], uart["tx"]) == (4, 23) and not d.events("crash")
+
+
+def test_no_tx_pin_from_micropython_1_29_and_a_clear_error_before(tmp_path, meter):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_tx_pin": -1}, env_extra={"FAKE_MP_VERSION": "1.29"}) as d:
+        meter.wait_client()
+        (uart,) = d.events("uart")
+        assert uart["tx"] == -1  # not routed
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_tx_pin": -1}, env_extra={"FAKE_MP_VERSION": "1.28"}) as d:
+        wait_for(lambda: "a p1_tx_pin of -1 needs MicroPython 1.29" in d.fw.log(), 10, "the P1 error")
+
+
+@pytest.mark.parametrize("doc, says", [
+    ({"p1_rx_pin": 7}, "p1_rx_pin: GPIO 7 cannot be used (6-11 hold the flash"),
+    ({"p1_tx_pin": 24}, "p1_tx_pin: GPIO 24 cannot be used"),
+    ({"p1_tx_pin": 35}, "p1_tx_pin must be -1..33"),  # input only
+    ({"p1_request_pin": 30}, "p1_request_pin: GPIO 30 cannot be used"),
+])
+def test_pins_the_esp32_cannot_use_are_refused(tmp_path, meter, doc, says):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home"}) as d:
+        status, body = _post(d, doc)
+        assert status == 400 and says in body["error"], body
+
+
+def test_the_rx_tx_and_request_pins_must_differ(tmp_path, meter):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_rx_pin": 36, "p1_tx_pin": 4, "p1_request_pin": 4}) as d:
+        wait_for(lambda: "must be different GPIOs" in d.fw.log(), 10, "the P1 error")
+        assert not d.events("uart")

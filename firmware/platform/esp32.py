@@ -47,24 +47,37 @@ def set_time(unix):
 
 
 def open_uart(settings):
-    """The P1 UART, configured from the settings; asyncio polls it."""
+    """The P1 UART, configured from the settings; asyncio polls it.
+
+    The TX pin is always given: left out, the port routes its default (UART2:
+    GPIO 17, a WROVER's PSRAM clock, which crashes the board; UART1 on most
+    builds: GPIO 10, a flash pin). p1_tx_pin -1 leaves TX unrouted, which
+    MicroPython takes from 1.29 on."""
     global _request_pin
     from machine import UART, Pin
 
-    if settings["p1_request_pin"] >= 0:
-        _request_pin = Pin(settings["p1_request_pin"], Pin.OUT, value=1)
+    rx, tx, req = settings["p1_rx_pin"], settings["p1_tx_pin"], settings["p1_request_pin"]
+    if rx == tx or rx == req or (tx >= 0 and tx == req):
+        raise ValueError("p1_rx_pin %d, p1_tx_pin %d and p1_request_pin %d must be different GPIOs" % (rx, tx, req))
+    if req >= 0:
+        _request_pin = Pin(req, Pin.OUT, value=1)
     seven = settings["p1_format"] == "7E1"
-    return UART(
-        settings["p1_uart"],
-        baudrate=settings["p1_baud"],
-        bits=7 if seven else 8,
-        parity=0 if seven else None,
-        stop=1,
-        rx=settings["p1_rx_pin"],
-        invert=UART.INV_RX,
-        rxbuf=2048,
-        timeout=0,
-    )
+    try:
+        return UART(
+            settings["p1_uart"],
+            baudrate=settings["p1_baud"],
+            bits=7 if seven else 8,
+            parity=0 if seven else None,
+            stop=1,
+            tx=tx,
+            rx=rx,
+            invert=UART.INV_RX,
+            rxbuf=2048,
+            timeout=0,
+        )
+    except ValueError:  # "invalid pin": not in this board's pin table
+        raise ValueError("p1_rx_pin %d or p1_tx_pin %d is not a GPIO of this board (16 and 17 are the PSRAM's "
+                         "on a WROVER; a p1_tx_pin of -1 needs MicroPython 1.29)" % (rx, tx))
 
 
 def close_uart(uart):
