@@ -3,7 +3,7 @@
 Loaded once by app.main() and dropped when everything runs: nothing here is
 needed after boot. The order is for memory. From sources, loading a module
 needs room for its parse tree on top of what is loaded so far, so the code
-that only passes through (settings, the per-request endpoints) and the
+that only passes through (settings) and the
 biggest parts load first, the core after, and the big buffers (buffers.py)
 last, with the collector running every 2 KB meanwhile (app.main()).
 
@@ -19,21 +19,15 @@ import gc
 import sys
 
 from . import log, platform, sockets, uptime
-from .lazy import load, load_with, unload, unload_all
+from .lazy import load, unload
 
 
 def _load_code(s, safe):
     esp32 = platform.NAME == "esp32"
     on = not safe
-    # The endpoints loaded per request, once now and dropped: their names are
-    # interned while the heap is tidy (a new qstr pool is one big block), and
-    # one that does not compile shows at boot rather than at a request.
-    for name in ("api_dev", "api_hist", "api_settings", "static", "api_setup" if esp32 else ""):
-        if name:
-            try:
-                unload_all(load_with(name)[1])
-            except Exception as e:  # (out of memory, say): its requests will tell again
-                log.error("%s could not be loaded: %r", name, e)
+    # (The endpoints loaded per request are not loaded here: doing so interned
+    # their names at boot, which made the boot need 4 KB more heap on the
+    # yardstick and no endpoint serve from less.)
     for name, wanted in (
         ("mqtt", on and s["mqtt_url"]),
         ("ntp", on and esp32 and s["ntp_server"]),
