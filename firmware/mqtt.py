@@ -3,8 +3,14 @@
 A small MQTT 3.1.1 publisher (the frozen umqtt blocks the event loop): QoS
 0, optional user and password from `mqtt_url` (`mqtt://[user:pass@]host[:port]`),
 keep-alive pings, a retained status topic `<prefix>/status` that says
-`online` and, as the broker's last will, `offline`; reconnects with backoff.
-Only this task ever waits on the broker.
+`online` and, as the broker's last will, `offline`. Only this task ever
+waits on the broker.
+
+Reconnects wait 1 s, doubling up to 5 minutes; only a session that lived
+_STABLE_S starts that again from 1 s, so a broker that closes right after
+CONNACK gets no storm. The session is persistent (clean session 0), so the
+broker's CONNACK says whether it kept it: if it did and the discovery set is
+the one sent before, discovery is not sent again (mqtt_hello.py).
 
 Every `mqtt_interval` seconds, when a new telegram came in:
   <prefix>/<field>   {"<field>":[{"value":v,"unit":"u"}]}  (DSMRloggerAPI's topics)
@@ -20,13 +26,14 @@ import time
 from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
-from . import log, resolve, sockets
+from . import log, resolve, sockets, uptime
 from .lazy import load, unload
 from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
 
 _KEEPALIVE = 60
-_BACKOFF_MAX = 60
+_BACKOFF_MAX = 300
+_STABLE_S = 60  # a session that lived this long was no storm: the backoff starts again
 
 
 class MqttPublisher:
@@ -48,6 +55,8 @@ class MqttPublisher:
         self.reconnects = 0
         self._sent_for = -1
         self._rest = None  # what the socket did not take of a message
+        self.kept = 0  # CONNACK's session present: the broker kept what we sent before
+        self.discovery_key = -1  # which discovery set it has from us (mqtt_hello.py)
 
     async def run(self):
         url = parse(self.url)
@@ -58,6 +67,7 @@ class MqttPublisher:
         backoff = 1
         while True:
             writer = None
+            since = -1
             try:
                 # the broker's address from resolve.py: open_connection's own lookup would block
                 ip = await resolve.address(host, self.app.reader)
@@ -70,11 +80,14 @@ class MqttPublisher:
                 ack = await asyncio.wait_for(reader.readexactly(4), 10)
                 if ack[0] != 0x20 or ack[3] != 0:
                     raise OSError("broker refused: CONNACK code %d" % ack[3])
+                self.kept = ack[2] & 1
                 self.connected = True
-                backoff = 1
+                since = uptime.seconds()
                 log.info("MQTT: connected to %s:%d", host, port)
                 await self._session(reader, writer)
             except Exception as e:  # whatever the broker or network does, try again later
+                if since >= 0 and uptime.seconds() - since >= _STABLE_S:
+                    backoff = 1
                 if not sockets.refused("MQTT", e):
                     log.warn("MQTT: %r; retry in %d s", e, backoff)
             finally:

@@ -3,12 +3,16 @@ CONNECT with the last will, the retained `<prefix>/status` online, and the
 retained Home Assistant discovery configs under
 homeassistant/sensor/<node>/<field>/config (energy kWh total_increasing,
 power kW, voltage V, current A measurement, gas m3), grouped as one device
-named after the meter.
+named after the meter. Discovery is sent again only when the broker lost our
+session (CONNACK: session present 0; a broker that restarted without
+persistence lost its retained messages too) or the set changed (a CRC of
+what it is made of: meter id, model, prefix, node, fields and units).
 """
 
 import json
 
 from dsmr import fields
+from dsmr.crc16 import crc16
 
 from .api_sm import _ACTUAL, _GAS
 
@@ -36,7 +40,7 @@ def packet(kind, body):
 
 
 def connect_packet(client_id, will_topic, user, password):
-    flags = 0x02 | 0x04 | 0x20  # clean session, will, will retained (QoS 0)
+    flags = 0x04 | 0x20  # a persistent session (clean session 0), will, will retained (QoS 0)
     payload = _str(client_id) + _str(will_topic) + _str(b"offline")
     if user:
         flags |= 0x80
@@ -95,9 +99,16 @@ async def hello(pub, writer):
             ident = bytes(p.buf[p.idx[fid * 6] : p.idx[fid * 6 + 1]]).decode()
             break
     model = bytes(p.buf[p.idx[0] : p.idx[1]]).decode()
+    present = _present(pub)
+    key = crc16((ident + model + pub.prefix + pub.node).encode())
+    for name, f in present:
+        key = crc16(_value(pub, f)[1], crc16(name.encode(), key))
+    if pub.kept and key == pub.discovery_key:
+        return  # the broker has this very set from us: no storm of retained messages
+    pub.discovery_key = -1  # (until all of it is sent)
     device = {"identifiers": ["dsmr_" + ident], "name": "Smart meter", "model": model,
               "manufacturer": "DSMR (via dsmr-api)"}
-    for name, f in _present(pub):
+    for name, f in present:
         _, unit = _value(pub, f)
         u = unit.decode()
         cfg = {
@@ -120,3 +131,4 @@ async def hello(pub, writer):
             cfg["device_class"], cfg["state_class"] = _HA[u]
         topic = "homeassistant/sensor/%s/%s/config" % (pub.node, name)
         await pub._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))
+    pub.discovery_key = key

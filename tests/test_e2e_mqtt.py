@@ -142,3 +142,165 @@ def test_reconnects_after_the_broker_restarts(fw, broker, meter):
         sub.wait("dsmr-api/power_delivered", lambda p: b"0.037" in p, timeout=90)
         info = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
         assert info["mqttreconnects"] >= 1
+
+
+# -- no reconnect storm (#13 item 11) ------------------------------------------------
+
+
+def mqtt_info(fw):
+    # (503 while the code a connection sends once with is loaded: retried, as Retry-After says)
+    r = wait_for(lambda: (lambda r: r if r.status == 200 else None)(fw.get("/api/v1/dev/info")), 10, "dev/info")
+    return {e["name"]: e["value"] for e in r.json()["devinfo"] if e["name"].startswith("mqtt")}
+
+
+class ClosingBroker:
+    """Broker-like: answers CONNECT with CONNACK, takes what comes for `hold` seconds,
+    then closes. Session present is 1 from the second connection on (a broker that
+    keeps sessions). Records each connection's start time and the bytes it got."""
+
+    def __init__(self, hold=0.5):
+        import socket
+
+        self.hold = hold
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []  # (monotonic time, bytes received)
+        self._stop = False
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self):
+        while not self._stop:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            t = time.monotonic()
+            c.settimeout(0.1)
+            got = b""
+            try:
+                while len(got) < 2:
+                    got += c.recv(4096)
+                c.sendall(b"\x20\x02" + (b"\x01" if self.conns else b"\x00") + b"\x00")
+                end = time.monotonic() + self.hold
+                while time.monotonic() < end:
+                    try:
+                        d = c.recv(65536)
+                        if not d:
+                            break
+                        got += d
+                    except OSError:
+                        pass
+            except OSError:
+                pass
+            c.close()
+            self.conns.append((t, got))
+
+    def close(self):
+        self._stop = True
+        self.sock.close()
+
+
+def test_a_broker_that_closes_after_connack_gets_no_reconnect_storm(meter, tmp_path):
+    b = ClosingBroker()
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, mqtt_url="mqtt://127.0.0.1:%d" % b.port,
+                 mqtt_interval=1, hostname="meterkast")
+    try:
+        meter.wait_client()
+        meter.send(fixture("dsmr50_spec"))
+        wait_for(lambda: len(b.conns) >= 5, 30, "five connections")
+        times = [t for t, _ in b.conns]
+        gaps = [round(b - a, 1) for a, b in zip(times, times[1:])]
+        # 1, 2, 4, 8 s (and the half second each is held): a storm came every 1-2 s
+        assert gaps[-1] >= 6 and times[4] - times[0] >= 12, gaps
+        # discovery once: the broker says it kept the session, and the set did not change
+        with_discovery = [i for i, (_, got) in enumerate(b.conns) if b"homeassistant/sensor/meterkast/" in got]
+        assert len(with_discovery) == 1, (with_discovery, gaps)
+        assert all(b"dsmr-api/status" in got for _, got in b.conns[with_discovery[0]:])  # online each time
+        assert "retry in 8 s" in f.log()
+    finally:
+        f.stop()
+        b.close()
+
+
+class Counter:
+    """Counts every message per topic, retained or live."""
+
+    def __init__(self, port, topic):
+        self.counts = {}
+        self.payloads = {}
+        self.lock = threading.Lock()
+        self.c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id="counter-%d" % os.getpid())
+        self.c.on_message = self._on_message
+        self.c.on_connect = lambda c, u, f, rc, p=None: c.subscribe(topic)
+        self.c.connect("127.0.0.1", port)
+        self.c.loop_start()
+
+    def _on_message(self, c, u, msg):
+        with self.lock:
+            self.counts[msg.topic] = self.counts.get(msg.topic, 0) + 1
+            self.payloads[msg.topic] = msg.payload
+
+    def count(self, topic):
+        with self.lock:
+            return self.counts.get(topic, 0)
+
+    def close(self):
+        self.c.loop_stop()
+        self.c.disconnect()
+
+
+def take_over(port, client_id):
+    """Connects with the firmware's client id and a persistent session, which makes the
+    broker close the firmware's connection but keep its session; then goes."""
+    connected = threading.Event()
+    c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False)
+    c.on_connect = lambda *a: connected.set()
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    try:
+        assert connected.wait(10)
+    finally:
+        c.disconnect()
+        c.loop_stop()
+
+
+def test_discovery_is_sent_again_only_when_the_broker_lost_it_or_it_changed(fw, broker, meter):
+    config = "homeassistant/sensor/meterkast/energy_delivered_tariff1/config"
+    counter = Counter(broker.port, "homeassistant/#")
+    try:
+        meter.send(fixture("dsmr50_spec"))
+        wait_for(lambda: counter.count(config) == 1, 15, "discovery")
+        first = counter.payloads[config]
+
+        # the connection is lost, the broker kept the session: nothing again
+        take_over(broker.port, "meterkast")
+        wait_for(lambda: mqtt_info(fw)["mqttreconnects"] == 1, 15, "the connection to be lost")
+        wait_for(lambda: mqtt_info(fw)["mqttconnected"] == 1, 15, "a reconnect")
+        published = mqtt_info(fw)["mqttpublished"]
+        for _ in range(4):
+            meter.send(fixture("dsmr50_spec"))
+            time.sleep(0.6)
+        assert mqtt_info(fw)["mqttpublished"] > published  # values went out in the new session
+        assert counter.count(config) == 1
+
+        # a different meter (another id): sent again, though the broker kept the session
+        meter.send(fixture("dsmr42"))
+        time.sleep(1.5)
+        take_over(broker.port, "meterkast")
+        wait_for(lambda: counter.count(config) == 2, 20, "discovery of the new set")
+        assert counter.payloads[config] != first
+
+        # the broker restarts and loses everything: sent again
+        broker.stop()
+        broker.start()
+        wait_for(lambda: mqtt_info(fw)["mqttreconnects"] == 3, 15, "the connection to be lost")
+        wait_for(lambda: mqtt_info(fw)["mqttconnected"] == 1, 30, "a reconnect")
+        meter.send(fixture("dsmr42"))
+        wait_for(lambda: counter.count(config) == 3, 20, "discovery after the restart")
+        with Subscriber(broker.port) as late:  # it is the broker's again, retained
+            p, retained = late.wait(config, timeout=30)
+            assert retained and json.loads(p)["device"]["identifiers"] != json.loads(first)["device"]["identifiers"]
+    finally:
+        counter.close()
