@@ -60,24 +60,24 @@ class HistoryApi:
             recs.reverse()
         name = history_file.NAMES[which]
         w.raw('{"')
-        w.raw(name.encode())
+        w.raw(name)  # (an ASCII str: raw() copies it as it is, no bytes made)
         w.raw('":[')
         for i, (k, v) in enumerate(recs):
             rid, tz = history_file.recid(which, k)
             w.raw('\n {"recnr":' if i == 0 else ',\n {"recnr":')
             w.integer(i)
             w.raw(',"recid":"')
-            w.raw(rid.encode())
+            w.raw(rid)
             w.raw('"')
             if tz:
                 w.raw(',"tz":"')
-                w.raw(tz.encode())
+                w.raw(tz)
                 w.raw('"')
             w.raw(',"slot":')
             w.integer(k % ring.slots)
             for j in range(5):
                 w.raw(',"')
-                w.raw(history_file.COUNTERS[j].encode())
+                w.raw(history_file.COUNTERS[j])
                 w.raw('":')
                 w.milli(max(0, v[j]))
             if usage and v[5]:

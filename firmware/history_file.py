@@ -59,14 +59,14 @@ def newest(ring):
     record leads: a restart with the meter unplugged still shows the history."""
     out = []
     top = ring.key
-    with open(ring.path, "rb") as f:
+    raw = bytearray(SIZE)  # every record is read into this one (slots that were never
+    with open(ring.path, "rb") as f:  # written are skipped on their key, unpacked: none)
         if top >= 0:
             out.append((top, tuple(ring.cur)))
             first = top - 1
         else:
             for slot in range(ring.slots):  # find the newest stored record
-                raw = f.read(SIZE)
-                k = struct.unpack_from("<I", raw)[0] if len(raw) == SIZE else 0
+                k = _key(raw) if f.readinto(raw) == SIZE else 0
                 if k > top and k % ring.slots == slot and decode(raw, k) is not None:
                     top = k
             if top <= 0:  # (key 0 is an all-zero, never-written slot)
@@ -74,10 +74,16 @@ def newest(ring):
             first = top
         for k in range(first, max(-1, top - ring.slots), -1):
             f.seek((k % ring.slots) * SIZE)
-            v = decode(f.read(SIZE), k)
-            if v is not None:
-                out.append((k, v))
+            if f.readinto(raw) == SIZE and _key(raw) == k:
+                v = decode(raw, k)
+                if v is not None:
+                    out.append((k, v))
     return out
+
+
+def _key(raw):
+    """A record's key (little-endian uint32 in front) without unpacking it."""
+    return raw[0] | raw[1] << 8 | raw[2] << 16 | raw[3] << 24
 
 
 def write(ring, key, values):
