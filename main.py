@@ -22,6 +22,21 @@ if _here not in sys.path:
     sys.path.insert(0 if not _here else 1, _here)
 
 
+def _wifi_first():
+    """The WLAN started before the firmware's bulk is imported, and why: the GC heap grows
+    greedily while code loads (doubling, or taking the IDF's largest block); Wi-Fi and lwIP,
+    created after that, would live on what is left ("no memory", ENOBUFS under load).
+    (The hostname can wait: the port takes it at connect() for DHCP and mDNS.)"""
+    try:
+        import network
+
+        network.WLAN(network.STA_IF).active(True)
+    except ImportError:
+        pass  # a PC
+    except Exception as e:
+        print("main.py: Wi-Fi not started early: %r" % e)
+
+
 def _start():
     try:
         import bootguard
@@ -31,6 +46,7 @@ def _start():
     mode = bootguard.boot()
     if mode in ("halt", "maint"):
         return
+    _wifi_first()
     # (OTA: the version to boot is picked here, before the firmware is imported)
     try:
         from firmware import app

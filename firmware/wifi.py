@@ -1,7 +1,9 @@
 """Wi-Fi on the dongle: station from saved settings, a setup access point otherwise.
 
-- `start()` sets `network.hostname()` *before* the station interface is
-  activated, so stock MicroPython's mDNS answers `<hostname>.local`.
+- `start()` sets `network.hostname()` before the station's first connect():
+  the port hands it to DHCP at connect() and to mDNS at the first address,
+  so `<hostname>.local` answers. (main.py has activated the station already,
+  before the firmware was imported: Wi-Fi's memory first.)
 - `run()` (an asyncio task) joins the saved network, each attempt bounded by
   `wifi_timeout` seconds. With no saved network, or none joined within the
   first attempt, it opens the access point `dsmr-api-XXXX` (last MAC bytes)

@@ -61,7 +61,10 @@ class WLAN:
     def active(self, on=None):
         if on is None:
             return self._get("active", False)
-        record("active", iface=self.iface, on=bool(on))
+        import sys
+
+        # (how much of the firmware was imported by then: main.py starts Wi-Fi first)
+        record("active", iface=self.iface, on=bool(on), firmware=len([m for m in sys.modules if m[:9] == "firmware."]))
         self._set("active", bool(on))
 
     def connect(self, ssid=None, password=None, bssid=None):
