@@ -26,7 +26,7 @@ import time
 from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
-from . import log, resolve, sockets, uptime
+from . import log, platform, resolve, sockets, uptime
 from .lazy import load, unload
 from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
@@ -43,6 +43,9 @@ class MqttPublisher:
         self.url = s["mqtt_url"]
         self.prefix = s["mqtt_prefix"]
         self.interval_ms = s["mqtt_interval"] * 1000
+        # the broker drops a client silent for 1.5 x keepalive: a PINGREQ after half of it,
+        # whatever mqtt_interval is (DSMR_MQTT_KEEPALIVE: tests shorten it)
+        self.keepalive = int(platform.env("DSMR_MQTT_KEEPALIVE") or _KEEPALIVE)
         self.node = s["hostname"].replace("-", "_").replace(".", "_")
         # Messages are rendered into the HTTP response buffer: a round, like an HTTP
         # answer, renders and hands its bytes to the socket without awaiting between
@@ -73,7 +76,8 @@ class MqttPublisher:
                 ip = await resolve.address(host, self.app.reader)
                 reader, writer = await asyncio.open_connection(ip, port)
                 try:
-                    writer.write(load("mqtt_hello").connect_packet(self.node, self.prefix + "/status", user, password))
+                    writer.write(load("mqtt_hello").connect_packet(self.node, self.prefix + "/status", user, password,
+                                                                   self.keepalive))
                 finally:
                     unload("mqtt_hello")
                 await writer.drain()
@@ -107,13 +111,20 @@ class MqttPublisher:
         self._sent_for = -1
         discovered = False
         listener = asyncio.create_task(self._listen(reader))
+        # The loop wakes at least every quarter keepalive: values go out once per
+        # mqtt_interval (when a new telegram came in), a PINGREQ whenever the
+        # connection has been quiet for half the keepalive, however long the interval.
+        step = min(self.interval_ms, self.keepalive * 250)
         try:
             last_sent = time.ticks_ms()
+            last_round = time.ticks_add(last_sent, -self.interval_ms)  # (the first round at once)
             while True:
                 if listener.done():
                     raise OSError("broker closed the connection")
                 p = self.app.reader.parser
-                if p.telegrams and p.telegrams != self._sent_for:
+                if (p.telegrams and p.telegrams != self._sent_for
+                        and time.ticks_diff(time.ticks_ms(), last_round) >= self.interval_ms):
+                    last_round = time.ticks_ms()
                     if not discovered:  # the status and discovery: code loaded for them
                         try:
                             await load("mqtt_hello").hello(self, writer)
@@ -130,10 +141,10 @@ class MqttPublisher:
                         i = self._values(writer, i)
                     self._sent_for = t
                     last_sent = time.ticks_ms()
-                elif time.ticks_diff(time.ticks_ms(), last_sent) > _KEEPALIVE * 500:
+                elif time.ticks_diff(time.ticks_ms(), last_sent) >= self.keepalive * 500:
                     await self._send(writer, b"\xc0\x00")  # PINGREQ
                     last_sent = time.ticks_ms()
-                await asyncio.sleep_ms(self.interval_ms)
+                await asyncio.sleep_ms(step)
         finally:
             listener.cancel()
 

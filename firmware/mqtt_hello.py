@@ -39,7 +39,7 @@ def packet(kind, body):
     return bytes((kind,)) + _length(len(body)) + body
 
 
-def connect_packet(client_id, will_topic, user, password):
+def connect_packet(client_id, will_topic, user, password, keepalive=_KEEPALIVE):
     flags = 0x04 | 0x20  # a persistent session (clean session 0), will, will retained (QoS 0)
     payload = _str(client_id) + _str(will_topic) + _str(b"offline")
     if user:
@@ -48,7 +48,7 @@ def connect_packet(client_id, will_topic, user, password):
         if password:
             flags |= 0x40
             payload += _str(password)
-    return packet(0x10, _str(b"MQTT") + bytes((4, flags)) + _KEEPALIVE.to_bytes(2, "big") + payload)
+    return packet(0x10, _str(b"MQTT") + bytes((4, flags)) + keepalive.to_bytes(2, "big") + payload)
 
 
 def publish_packet(topic, payload, retain=False):

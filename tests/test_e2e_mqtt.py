@@ -304,3 +304,21 @@ def test_discovery_is_sent_again_only_when_the_broker_lost_it_or_it_changed(fw, 
             assert retained and json.loads(p)["device"]["identifiers"] != json.loads(first)["device"]["identifiers"]
     finally:
         counter.close()
+
+
+def test_a_long_mqtt_interval_keeps_the_connection_alive(broker, meter, tmp_path):
+    # 120 s between publications, a keepalive shortened to 2 s: mosquitto drops a
+    # client silent for 1.5 x keepalive and publishes its will ("offline")
+    with Subscriber(broker.port) as sub:
+        fw = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, mqtt_url="mqtt://127.0.0.1:%d" % broker.port,
+                      mqtt_interval=120, hostname="meterkast", env={"DSMR_MQTT_KEEPALIVE": "2"})
+        try:
+            meter.wait_client()
+            meter.send(fixture("dsmr50_spec"))
+            sub.wait("dsmr-api/state")
+            sub.wait("dsmr-api/status", lambda p: p == b"online")
+            time.sleep(8)  # more than 2 x 1.5 x keepalive with no publication
+            assert sub.get("dsmr-api/status")[0] == b"online"
+            assert "MQTT: connected" in fw.log() and fw.log().count("MQTT: connected") == 1, fw.log()
+        finally:
+            fw.stop()
