@@ -25,7 +25,9 @@ def fw(meter, tmp_path):
 
 
 def info(fw):
-    return {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
+    # (a 503 "out of memory: try again" is retried, as its Retry-After asks)
+    r = wait_for(lambda: (lambda r: r if r.status == 200 else None)(fw.get("/api/v1/dev/info")), 10, "dev/info")
+    return {e["name"]: e["value"] for e in r.json()["devinfo"]}
 
 
 async def read_with_dsmr_parser(port, n, meter, telegrams, timeout=20, pause=0.2):
