@@ -5,8 +5,9 @@
   the connection that has made the least progress on its request (fewest
   bytes per second since it began waiting for it, a silent or idle one
   first) is dropped for it: silent, half-open or trickling clients
-  (slowloris) can never lock others out, and the backlog drains at once.
-  Only a connection that has been read and found incomplete can be dropped.
+  (slowloris) can never lock others out, and a backlog of them drains fast.
+  Only a connection at least GRACE_MS old whose bytes have been read and
+  found incomplete can be dropped.
 - A request head (request line + headers) must fit a request buffer (1 KB, buffers.py; else
   431) and arrive within `timeout` seconds of its first byte (else 408 and
   close), however steadily it trickles; an idle keep-alive connection is

@@ -13,7 +13,8 @@ or stuck client costs no memory and never delays the others or the meter.
 At most `raw_max_clients` at once. When full, a newcomer is preferred: the
 stalest client (most telegrams missed in a row; of equals, the one connected
 longest) is dropped for it, so clients that never read cannot lock out real
-ones (their kernel buffers can hide it for many telegrams).
+ones (their kernel buffers can hide it for many telegrams). The newcomer is
+accepted before the stalest goes: that takes one free socket (sockets.py).
 """
 
 import asyncio
