@@ -8,14 +8,16 @@
   `wifi_timeout` seconds. With no saved network, or none joined within the
   first attempt, it opens the access point `dsmr-api-XXXX` (last MAC bytes)
   where the setup page (api_setup.py) takes SSID, password and hostname, and
-  keeps trying the station every few minutes. A dropped link is rejoined in
-  the background with backoff. Nothing else ever waits for Wi-Fi.
+  keeps trying the station every few minutes, but not while a phone is on
+  the access point (the station's scan would take the AP's channel away).
+  A dropped link is rejoined in the background with backoff. Nothing else
+  ever waits for Wi-Fi.
 """
 
 import asyncio
 import time
 
-from . import log
+from . import log, platform
 
 _RETRY_WITH_AP_S = 300  # how often the station is tried again while the setup AP is up
 _BACKOFF_MAX_S = 60
@@ -93,6 +95,23 @@ class WiFi:
                 log.warn("Wi-Fi: %r", e)
                 await asyncio.sleep(5)
 
+    async def _while_ap_in_use(self):
+        """Waits while a phone is on the setup access point: in STA+AP mode the AP follows
+        the station's channel scan, so a join attempt (a 30 s scan) would drop the phone
+        in the middle of the setup page."""
+        said = False
+        while True:
+            try:
+                if self.ap is None or not self.ap.isconnected():  # (the AP's: stations on it)
+                    return
+            except OSError:
+                return
+            if not said:
+                log.info("Wi-Fi: a phone is on the setup access point: %s is not tried meanwhile",
+                         self.settings["wifi_ssid"])
+                said = True
+            await asyncio.sleep(2)
+
     async def _keep_joined(self):
         backoff = 1
         while True:
@@ -112,7 +131,8 @@ class WiFi:
                 continue
             if not self.ever_connected:
                 self._open_ap("could not join %s" % self.settings["wifi_ssid"])
-                await asyncio.sleep(_RETRY_WITH_AP_S)
+                await asyncio.sleep(int(platform.env("DSMR_WIFI_RETRY_S") or _RETRY_WITH_AP_S))
+                await self._while_ap_in_use()
             else:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX_S)

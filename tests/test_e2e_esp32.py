@@ -390,3 +390,16 @@ def test_the_rx_tx_and_request_pins_must_differ(tmp_path, meter):
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "p1_rx_pin": 36, "p1_tx_pin": 4, "p1_request_pin": 4}) as d:
         wait_for(lambda: "must be different GPIOs" in d.fw.log(), 10, "the P1 error")
         assert not d.events("uart")
+
+
+def test_no_station_join_while_a_phone_is_on_the_setup_access_point(tmp_path, meter):
+    stations = tmp_path / "ap_stations"
+    stations.write_text("1")  # a phone joins the setup AP as soon as it is up
+    with Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5}, wifi="fail",
+                env_extra={"FAKE_AP_STATIONS": str(stations), "DSMR_WIFI_RETRY_S": "1"}) as d:
+        wait_for(lambda: d.events("config"), 20, "the fallback access point")
+        time.sleep(8)  # retries every second: none while the phone is on it
+        assert len(d.events("connect")) == 1
+        assert "a phone is on the setup access point: gone is not tried meanwhile" in d.fw.log()
+        stations.write_text("0")  # the phone left
+        wait_for(lambda: len(d.events("connect")) == 2, 10, "the station tried again")
