@@ -11,9 +11,10 @@ row.
 Parts:
   core  P1, the spec endpoints (/api/v1/sm/*, /api/v0/sm/actual) and the web page;
         history, MQTT and the raw stream off
-  full  every feature on: the above plus history, MQTT (to a mosquitto started
-        here, when installed), the raw stream with a client attached, device
-        info and time, settings, history endpoints
+  full  every feature on: the above plus history (its rings full, as after two
+        years), MQTT (to a mosquitto started here, when installed), the raw
+        stream with a client attached, device info and time, settings, history
+        endpoints
 
 Both run the dongle's platform layer over the fakes of machine, network and
 socket (tests/fakes). Those are C modules in the dongle's flash but Python
@@ -78,6 +79,30 @@ class Ticker:
         self.t.join()
 
 
+def full_history(tmp, telegram):
+    """Rings full of records up to the telegram's period (48 hours, 14 days, 24
+    months), as a dongle has after two years: the history pages list them all."""
+    import struct
+
+    from dsmr import timestamp
+    from dsmr.crc16 import crc16
+
+    at = telegram.index(b"0-0:1.0.0(") + 10
+    t = timestamp.parse(telegram[at : at + 13])
+    y, m, d = timestamp.civil_from_days(t // 86400)
+    for name, now, slots in (("hist_hours.bin", t // 3600, 48), ("hist_days.bin", t // 86400, 14),
+                             ("hist_months.bin", y * 12 + m - 1, 24)):
+        recs = bytearray(26 * slots)
+        for k in range(now - slots, now):
+            n = k - now + slots  # counters that grow (thousandths)
+            v = [1000000 + 300 * n, 2000000 + 200 * n, 3000 + 50 * n, 4000 + 10 * n, 5000 + 20 * n]
+            rec = struct.pack("<I5i", k, *v)
+            rec += struct.pack("<H", crc16(rec))
+            recs[(k % slots) * 26 : (k % slots) * 26 + 26] = rec
+        with open(os.path.join(tmp, name), "wb") as f:
+            f.write(recs)
+
+
 def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None):
     """True when the firmware started at heap_kb serves every endpoint of `parts`."""
     meter = TcpMeter()
@@ -95,6 +120,7 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None
                 if parts == "core":
                     settings.update(hist_hours=0, mqtt_url="")
                 else:
+                    full_history(tmp, telegram)
                     settings["raw_port"] = free_port()
                     if broker is not None:
                         settings["mqtt_url"] = "mqtt://127.0.0.1:%d" % broker.port
