@@ -3,8 +3,8 @@
 Both export the same names; nothing outside this package touches `machine`,
 `network` or the filesystem layout directly:
   NAME, DEFAULTS          platform name, settings defaults it overrides
-  DATA_DIR                where settings and data files live (DSMR_DATA_DIR overrides it)
   env(name)               host environment override, None on the dongle
+  data_path(filename)     where settings and data files live (defined here, for both)
   www_path(filename)      where the web page's files are
   unix_time()             seconds since 1970 (the ESP32 counts from 2000)
   set_time(unix)          set the clock (the dongle's RTC; a PC keeps its own)
@@ -33,20 +33,21 @@ def _forced():
 
 
 if sys.platform == "esp32" or _forced():
-    from . import esp32 as _p
     from .esp32 import *  # noqa: F401,F403
 else:
-    from . import unix as _p
     from .unix import *  # noqa: F401,F403
 
 
 def data_path(filename):
-    """The path of a settings or data file; makes the folder when it is missing."""
-    d = _p.env("DSMR_DATA_DIR") or _p.DATA_DIR
+    """The path of a settings or data file: in DSMR_DATA_DIR, else data/ beside main.py
+    (/data on the dongle), as the boot guard has it; makes the folder when it is missing."""
+    import bootguard  # (imported by main.py before anything else: already in RAM)
+
+    path = bootguard.data_path(filename)
     try:
         import os
 
-        os.mkdir(d)
+        os.mkdir(path[: path.rfind("/")])
     except OSError:
         pass
-    return d + "/" + filename
+    return path

@@ -19,7 +19,6 @@ import time
 
 NAME = "esp32"
 DEFAULTS = {"http_port": 80, "p1": "uart"}
-DATA_DIR = "data"  # /data: the working directory is / at boot
 
 _EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0  # 2000-01-01 in Unix time
 _request_pin = None

@@ -13,7 +13,6 @@ NAME = "unix"
 DEFAULTS = {"http_port": 8080, "p1": "sim", "http_backlog": 128, "raw_port": 2002}  # 2001: tools/p1sim.py
 
 _ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else "."
-DATA_DIR = _ROOT + "/data"
 
 
 def env(name):
