@@ -44,14 +44,14 @@ async def query(host, port=123, timeout_ms=2000, reader=None):
 
 
 class Ntp:
-    def __init__(self, settings, platform, online, reader=None, free=None):
+    def __init__(self, settings, platform, online, app=None):
         self.server = settings["ntp_server"]
         port = platform.env("DSMR_NTP_PORT")  # tests point it at their own server
         self.port = int(port) if port else 123
         self.platform = platform
         self.online = online  # callable: is the network up?
-        self.reader = reader  # the P1 reader: a name is looked up right after a telegram
-        self.free = free  # callable: is one of the dongle's sockets free? (sockets.py)
+        self.app = app  # its P1 reader (a name is looked up right after a telegram) and the
+        # parts that hold sockets: NTP borrows one only while one is free (sockets.py)
         self.synced = 0  # how often
 
     async def run(self):
@@ -59,13 +59,13 @@ class Ntp:
             return
         while True:
             wait = 2  # until the network is up
-            if self.online() and self.free is not None and not self.free():
+            if self.online() and self.app is not None and sockets.held(self.app) >= sockets.LWIP:
                 wait = 60
                 sockets.refused("NTP")  # all taken: the clock can wait a minute
             elif self.online():
                 wait = 60
                 try:
-                    t = await query(self.server, self.port, reader=self.reader)
+                    t = await query(self.server, self.port, reader=self.app.reader if self.app else None)
                     self.platform.set_time(t)
                     self.synced += 1
                     wait = 3600

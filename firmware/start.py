@@ -18,7 +18,7 @@ import asyncio
 import gc
 import sys
 
-from . import log, platform, sockets, uptime
+from . import log, platform, uptime
 from .lazy import load, unload
 
 
@@ -146,8 +146,7 @@ async def _start_optional(app, s):
             try:
                 from .ntp import Ntp
 
-                app.ntp = Ntp(s, platform, wifi.online, app.reader,  # pyright: ignore
-                              lambda: sockets.held(app) < sockets.LWIP)
+                app.ntp = Ntp(s, platform, wifi.online, app)  # pyright: ignore  (no lambda here: it would keep start.py)
                 asyncio.create_task(app.ntp.run())
             except Exception as e:
                 app.ntp = None

@@ -13,7 +13,13 @@ s = settings.read(platform)
 s.update({'raw_port': 2001, 'mqtt_url': 'mqtt://broker', 'p1': 'uart', 'ntp_server': '127.0.0.1'})
 print(sockets.needed(s))
 from firmware.ntp import Ntp
-n = Ntp(s, platform, lambda: True, None, lambda: False)
+class Full:  # every socket held: HTTP 1 + 4, raw 1 + 3, MQTT 1
+    settings = s
+    reader = None
+    http = type('H', (), {'conns': [0] * 4})()
+    raw = type('R', (), {'clients': [0] * 3})()
+    mqtt = 1
+n = Ntp(s, platform, lambda: True, Full)
 async def main():
     try:
         await asyncio.wait_for(n.run(), 0.3)
