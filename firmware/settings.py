@@ -20,7 +20,7 @@ dropped in between: the code stays out of the heap.
 import json
 import os
 
-from . import log, sockets
+from . import log
 from .lazy import load, unload_all
 
 FILENAME = "settings.json"
@@ -51,7 +51,7 @@ def read(platform, app=None, safe=False):
                 if r[0] in _MEMORY:
                     values[r[0]] = t.check(r, r[2])
         try:
-            sockets.check(values)
+            t.check_sockets(values)
         except ValueError as e:  # a file from before the socket budget: the clients' defaults
             log.error("settings file: %s: http_max_conn and raw_max_clients are back to their defaults", e)
             for r in t.rows():
@@ -144,7 +144,7 @@ def update(platform, values, changes):
         after = dict(values)
         after.update(new)
         t.check_budget(after)  # the next boot must have the heap these ask for
-        sockets.check(after)  # and the sockets
+        t.check_sockets(after)  # and the sockets (sockets.py)
         saved = _saved(platform, t, False)
     finally:
         unload_all(("settings_check", "settings_table"))

@@ -6,7 +6,8 @@ check a change, and dropped after. The settings that size buffers
 heap budget, `budget()`: what the defaults take, the combination the whole
 firmware is measured to start and serve with (README, Memory). A change may
 trade one for another, never ask for more (`check_budget`): the next boot
-must not run out of memory.
+must not run out of memory. check_sockets(): the same for the dongle's 10
+sockets (sockets.py says who holds how many).
 """
 
 from .settings_table import row, rows  # noqa: F401  (settings.py reads them through here)
@@ -107,3 +108,16 @@ def _host_name(v):
         if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c == "-"):
             return False
     return True
+
+
+def check_sockets(v):
+    """ValueError saying why, when the settings `v` need more sockets than there are."""
+    from . import sockets
+
+    n = sockets.needed(v)
+    if n > sockets.LWIP:
+        raise ValueError(
+            "these settings need %d sockets (HTTP 1 + http_max_conn %d, raw stream 1 + raw_max_clients %d, "
+            "MQTT %d, P1 over TCP %d) and the dongle has %d: lower http_max_conn or raw_max_clients"
+            % (n, v["http_max_conn"], v["raw_max_clients"] if v["raw_port"] else -1,
+               1 if v["mqtt_url"] else 0, 1 if v["p1"].startswith("tcp:") else 0, sockets.LWIP))

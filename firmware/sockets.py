@@ -11,8 +11,9 @@ fail with ENFILE (23; lwIP then drops the waiting connection). So:
   NTP      1 for up to 2 s an hour, only while one of the 10 is free (it waits
            otherwise: counted and logged as refused)
 
-The defaults with everything on take all 10. check() refuses settings that
-would need more; refused() says so (a log line and `socketsrefused` in
+The defaults with everything on take all 10. settings_check.check_sockets()
+refuses settings that would need more (loaded with the settings only);
+refused() says so (a log line and `socketsrefused` in
 /api/v1/dev/info) when a part is refused a socket all the same.
 """
 
@@ -27,17 +28,6 @@ def needed(v):
     """Sockets the settings `v` ask for at full load (NTP borrows a free one)."""
     return (1 + v["http_max_conn"] + (1 + v["raw_max_clients"] if v["raw_port"] else 0)
             + (1 if v["mqtt_url"] else 0) + (1 if v["p1"].startswith("tcp:") else 0))
-
-
-def check(v):
-    """ValueError saying why, when the settings `v` need more sockets than there are."""
-    n = needed(v)
-    if n > LWIP:
-        raise ValueError(
-            "these settings need %d sockets (HTTP 1 + http_max_conn %d, raw stream 1 + raw_max_clients %d, "
-            "MQTT %d, P1 over TCP %d) and the dongle has %d: lower http_max_conn or raw_max_clients"
-            % (n, v["http_max_conn"], v["raw_max_clients"] if v["raw_port"] else -1,
-               1 if v["mqtt_url"] else 0, 1 if v["p1"].startswith("tcp:") else 0, LWIP))
 
 
 def held(app):
