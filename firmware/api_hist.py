@@ -53,47 +53,56 @@ class HistoryApi:
         return self._list(w, which, h.rings[which], order == "asc", usage)
 
     def _list(self, w, which, ring, ascending, usage):
-        recs = history_file.newest(ring)
-        if usage:
-            recs = self._usage(which, recs)
-        if ascending:
-            recs.reverse()
+        """Renders the ring's records as they are read, one at a time: no list of them
+        is held (48 hours made a 6 KB answer, rendered twice, from lists of tuples)."""
         name = history_file.NAMES[which]
         w.raw('{"')
         w.raw(name)  # (an ASCII str: raw() copies it as it is, no bytes made)
         w.raw('":[')
-        for i, (k, v) in enumerate(recs):
-            rid, tz = history_file.recid(which, k)
-            w.raw('\n {"recnr":' if i == 0 else ',\n {"recnr":')
-            w.integer(i)
-            w.raw(',"recid":"')
-            w.raw(rid)
-            w.raw('"')
-            if tz:
-                w.raw(',"tz":"')
-                w.raw(tz)
-                w.raw('"')
-            w.raw(',"slot":')
-            w.integer(k % ring.slots)
-            for j in range(5):
-                w.raw(',"')
-                w.raw(history_file.COUNTERS[j])
-                w.raw('":')
-                w.milli(max(0, v[j]))
-            if usage and v[5]:
-                w.raw(',"baseline":true')
-            w.raw("}")
+        raw = bytearray(history_file.SIZE)
+        n = 0
+        newer = -1  # usage: the newer record's key, its counters in `prev`
+        prev = None
+        with open(ring.path, "rb") as f:
+            top = history_file.newest_key(ring, f, raw)
+            lo = max(-1, top - ring.slots)  # the keys the ring can hold: lo < k <= top
+            k = lo + 1 if ascending else top
+            while lo < k <= top and top >= 0:
+                v = history_file.record(ring, f, raw, k)
+                if v is not None:
+                    if not usage:
+                        self._item(w, n, which, ring, k, v, False)
+                        n += 1
+                    elif newer >= 0:
+                        used, baseline = history_file.usage(prev, v, history_file.HOURS_PER[which] * (newer - k))
+                        self._item(w, n, which, ring, newer, used, baseline)
+                        n += 1
+                    newer, prev = k, v
+                k += 1 if ascending else -1
         w.raw("\n]}\n")
         return 200
 
-    def _usage(self, which, recs):
-        out = []
-        for i in range(len(recs) - 1):
-            k, newer = recs[i]
-            k2, older = recs[i + 1]
-            used, baseline = history_file.usage(newer, older, history_file.HOURS_PER[which] * (k - k2))
-            out.append((k, used + [baseline]))
-        return out
+    def _item(self, w, i, which, ring, k, v, baseline):
+        rid, tz = history_file.recid(which, k)
+        w.raw('\n {"recnr":' if i == 0 else ',\n {"recnr":')
+        w.integer(i)
+        w.raw(',"recid":"')
+        w.raw(rid)
+        w.raw('"')
+        if tz:
+            w.raw(',"tz":"')
+            w.raw(tz)
+            w.raw('"')
+        w.raw(',"slot":')
+        w.integer(k % ring.slots)
+        for j in range(5):
+            w.raw(',"')
+            w.raw(history_file.COUNTERS[j])
+            w.raw('":')
+            w.milli(max(0, v[j]))
+        if baseline:
+            w.raw(',"baseline":true')
+        w.raw("}")
 
     def _correct(self, req, w, ring):
         s = self.app.settings

@@ -53,32 +53,30 @@ def read(ring, key):
     return decode(raw, key)
 
 
-def newest(ring):
-    """[(key, counters)] of every readable record, newest first (one file open). While
-    the current period is unknown (no telegram since the start), the file's newest
-    record leads: a restart with the meter unplugged still shows the history."""
-    out = []
+def newest_key(ring, f, raw):
+    """The newest period with a record: the current one (RAM) once a telegram came,
+    else the file's newest readable record (a restart with the meter unplugged still
+    shows the history); -1 when there is none. `raw`: a SIZE-byte buffer to read into."""
     top = ring.key
-    raw = bytearray(SIZE)  # every record is read into this one (slots that were never
-    with open(ring.path, "rb") as f:  # written are skipped on their key, unpacked: none)
-        if top >= 0:
-            out.append((top, tuple(ring.cur)))
-            first = top - 1
-        else:
-            for slot in range(ring.slots):  # find the newest stored record
-                k = _key(raw) if f.readinto(raw) == SIZE else 0
-                if k > top and k % ring.slots == slot and decode(raw, k) is not None:
-                    top = k
-            if top <= 0:  # (key 0 is an all-zero, never-written slot)
-                return out
-            first = top
-        for k in range(first, max(-1, top - ring.slots), -1):
-            f.seek((k % ring.slots) * SIZE)
-            if f.readinto(raw) == SIZE and _key(raw) == k:
-                v = decode(raw, k)
-                if v is not None:
-                    out.append((k, v))
-    return out
+    if top >= 0:
+        return top
+    f.seek(0)
+    for slot in range(ring.slots):
+        k = _key(raw) if f.readinto(raw) == SIZE else 0
+        if k > top and k % ring.slots == slot and decode(raw, k) is not None:
+            top = k
+    return top if top > 0 else -1  # (key 0 is an all-zero, never-written slot)
+
+
+def record(ring, f, raw, k):
+    """The counters of period k (from RAM for the current one), or None: never
+    written, damaged, or overwritten by a newer period. Read into `raw`."""
+    if k == ring.key:
+        return tuple(ring.cur)
+    f.seek((k % ring.slots) * SIZE)
+    if f.readinto(raw) == SIZE and _key(raw) == k:
+        return decode(raw, k)
+    return None
 
 
 def _key(raw):
