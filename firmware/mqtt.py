@@ -6,9 +6,9 @@ keep-alive pings, a retained status topic `<prefix>/status` that says
 `online` and, as the broker's last will, `offline`. Only this task ever
 waits on the broker.
 
-Reconnects wait 1 s, doubling up to 5 minutes; only a session that lived
-_STABLE_S starts that again from 1 s, so a broker that closes right after
-CONNACK gets no storm. The session is persistent (clean session 0), so the
+Reconnects wait 1 s, doubling up to 5 minutes; only a session that lived a
+minute (or 6 intervals, if shorter) starts that again from 1 s, so a broker
+that closes right after CONNACK gets no storm. The session is persistent (clean session 0), so the
 broker's CONNACK says whether it kept it: if it did and the discovery set is
 the one sent before, discovery is not sent again (mqtt_hello.py).
 
@@ -33,7 +33,7 @@ from .api_sm import _ACTUAL, _GAS
 
 _KEEPALIVE = 60
 _BACKOFF_MAX = 300
-_STABLE_S = 60  # a session that lived this long was no storm: the backoff starts again
+_STABLE_S = 60  # a session that lived this long (or 6 intervals) was no storm: the backoff starts again
 
 
 class MqttPublisher:
@@ -90,7 +90,7 @@ class MqttPublisher:
                 log.info("MQTT: connected to %s:%d", host, port)
                 await self._session(reader, writer)
             except Exception as e:  # whatever the broker or network does, try again later
-                if since >= 0 and uptime.seconds() - since >= _STABLE_S:
+                if since >= 0 and uptime.seconds() - since >= min(_STABLE_S, 6 * self.interval_ms // 1000):
                     backoff = 1
                 if not sockets.refused("MQTT", e):
                     log.warn("MQTT: %r; retry in %d s", e, backoff)

@@ -158,10 +158,11 @@ class ClosingBroker:
     then closes. Session present is 1 from the second connection on (a broker that
     keeps sessions). Records each connection's start time and the bytes it got."""
 
-    def __init__(self, hold=0.5):
+    def __init__(self, hold=0.5, holds=()):
         import socket
 
         self.hold = hold
+        self.holds = list(holds)  # how long each connection is held, in turn (then `hold`)
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(4)
@@ -183,7 +184,7 @@ class ClosingBroker:
                 while len(got) < 2:
                     got += c.recv(4096)
                 c.sendall(b"\x20\x02" + (b"\x01" if self.conns else b"\x00") + b"\x00")
-                end = time.monotonic() + self.hold
+                end = time.monotonic() + (self.holds[len(self.conns)] if len(self.conns) < len(self.holds) else self.hold)
                 while time.monotonic() < end:
                     try:
                         d = c.recv(65536)
@@ -219,6 +220,25 @@ def test_a_broker_that_closes_after_connack_gets_no_reconnect_storm(meter, tmp_p
         assert len(with_discovery) == 1, (with_discovery, gaps)
         assert all(b"dsmr-api/status" in got for _, got in b.conns[with_discovery[0]:])  # online each time
         assert "retry in 8 s" in f.log()
+    finally:
+        f.stop()
+        b.close()
+
+
+def test_the_backoff_starts_again_after_a_session_that_lasted(meter, tmp_path):
+    # short sessions: 1, 2, 4 s between them; then one that lasts 8 s (over 6 intervals
+    # of 1 s): the next comes after 1 s again, not 8
+    b = ClosingBroker(holds=[0.3, 0.3, 0.3, 8.0])
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, mqtt_url="mqtt://127.0.0.1:%d" % b.port,
+                 mqtt_interval=1, hostname="meterkast")
+    try:
+        meter.wait_client()
+        meter.send(fixture("dsmr50_spec"))
+        wait_for(lambda: len(b.conns) >= 5, 40, "five connections")
+        times = [t for t, _ in b.conns]
+        gaps = [round(b - a, 1) for a, b in zip(times, times[1:])]  # (each from one start to the next)
+        assert gaps[2] >= 4, gaps  # it did grow
+        assert gaps[3] - 8 < 3, gaps  # held 8 s, then 1 s (up to a second to notice): not 8 more
     finally:
         f.stop()
         b.close()
