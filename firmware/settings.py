@@ -25,7 +25,7 @@ from .lazy import load, unload_all
 
 FILENAME = "settings.json"
 MAX_FILE = 8192  # the largest valid file is about 4 KB (every string at its longest)
-_MEMORY = ("p1_buffer", "http_buffer", "http_max_conn", "raw_max_clients", "hist_hours", "hist_days", "hist_months")
+_MEMORY = ("p1_buffer", "http_buffer", "http_max_conn", "raw_max_clients")
 SAFE_KEEP = ("wifi_ssid", "wifi_password", "hostname", "admin_password")
 
 

@@ -2,8 +2,8 @@
 
 Loaded with settings_table.py by settings.py to read the settings and to
 check a change, and dropped after. The settings that size buffers
-(p1_buffer, http_buffer, http_max_conn, raw_max_clients, hist_*) share one
-heap budget, `budget()`: what the defaults take, the combination the whole
+(p1_buffer, http_buffer, http_max_conn, raw_max_clients) share one heap
+budget, `budget()`: what the defaults take, the combination the whole
 firmware is measured to start and serve with (README, Memory). A change may
 trade one for another, never ask for more (`check_budget`): the next boot
 must not run out of memory. check_sockets(): the same for the dongle's 10
@@ -16,14 +16,14 @@ from .settings_table import row, rows  # noqa: F401  (settings.py reads them thr
 _REQUEST = 1024  # a connection's request buffer (buffers.py REQ_SIZE)
 _FIXED = 1024 + 256  # the response header room and head buffer, the P1 chunk
 _RAW_CLIENT = 512  # a raw stream client's socket, streams and task
-_HIST_RECORD = 64  # a history record while a history endpoint lists its ring (history_file.newest)
+# (History slots cost flash, not heap: the rings are on flash and their pages are
+# rendered one record at a time.)
 
 
 def heap_needed(v):
     """Bytes of heap the settings `v` (a dict of every setting) ask for."""
     return (2 * v["p1_buffer"] + v["http_buffer"] + _FIXED + _REQUEST * v["http_max_conn"]
-            + (_RAW_CLIENT * v["raw_max_clients"] if v["raw_port"] else 0)
-            + _HIST_RECORD * max(v["hist_hours"], v["hist_days"], v["hist_months"]))
+            + (_RAW_CLIENT * v["raw_max_clients"] if v["raw_port"] else 0))
 
 
 def budget():
@@ -42,11 +42,10 @@ def check_budget(v):
     if need > have:
         raise ValueError(
             "these settings need %d bytes of heap for buffers (2 x p1_buffer %d, http_buffer %d, "
-            "http_max_conn %d x %d, raw_max_clients %d x %d, the longest history %d x %d) and the "
-            "dongle has %d for them: lower one of them"
+            "http_max_conn %d x %d, raw_max_clients %d x %d) and the dongle has %d for them: "
+            "lower one of them"
             % (need, v["p1_buffer"], v["http_buffer"], v["http_max_conn"], _REQUEST,
-               v["raw_max_clients"] if v["raw_port"] else 0, _RAW_CLIENT,
-               max(v["hist_hours"], v["hist_days"], v["hist_months"]), _HIST_RECORD, have))
+               v["raw_max_clients"] if v["raw_port"] else 0, _RAW_CLIENT, have))
 
 
 def _convert(kind, raw):

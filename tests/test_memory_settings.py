@@ -35,13 +35,13 @@ def post(fw, doc):
 
 
 @pytest.mark.parametrize("doc, says", [
-    ({"p1_buffer": 16384}, "p1_buffer must be 256..8192"),
+    ({"p1_buffer": 16384}, "p1_buffer must be 256..6144"),
     ({"http_buffer": 16384}, "http_buffer must be 512..8192"),
     ({"http_max_conn": 16}, "http_max_conn must be 1..8"),
     ({"hist_hours": 2000}, "hist_hours must be 0..168"),
-    ({"p1_buffer": 8192}, "need 26880 bytes of heap"),
-    ({"http_max_conn": 8}, "need 22784 bytes of heap"),
-    ({"hist_hours": 168}, "need 26368 bytes of heap"),
+    ({"p1_buffer": 6144}, "need 19712 bytes of heap"),  # each within its limit, not with the others
+    ({"http_max_conn": 8}, "need 19712 bytes of heap"),
+    ({"http_buffer": 8192}, "need 21760 bytes of heap"),
 ])
 def test_a_setting_beyond_the_heap_is_refused_and_nothing_saved(fw, tmp_path, doc, says):
     status, body = post(fw, doc)
@@ -49,14 +49,12 @@ def test_a_setting_beyond_the_heap_is_refused_and_nothing_saved(fw, tmp_path, do
     assert not os.path.exists(tmp_path / "settings.json")
 
 
-MAXIMAL = [  # each at the budget (20224 bytes) with one setting at its limit
-    {"p1_buffer": 8192, "http_buffer": 512, "http_max_conn": 1, "raw_max_clients": 1, "hist_hours": 12,
-     "hist_days": 12, "hist_months": 12},
-    {"http_buffer": 8192, "http_max_conn": 1, "hist_hours": 24, "hist_days": 14, "hist_months": 24},
-    {"p1_buffer": 2048, "http_max_conn": 8, "hist_hours": 32, "hist_days": 14, "hist_months": 24},
-    {"p1_buffer": 2048, "http_buffer": 1024, "http_max_conn": 2, "raw_max_clients": 7, "hist_hours": 48},
-    {"p1_buffer": 1024, "http_buffer": 512, "http_max_conn": 1, "hist_hours": 168, "hist_days": 92,
-     "hist_months": 120},
+MAXIMAL = [  # each within the budget (17152 bytes) with one setting at its limit, the raw stream counted
+    {"p1_buffer": 6144, "http_buffer": 512, "http_max_conn": 1, "raw_max_clients": 1},
+    {"p1_buffer": 2048, "http_buffer": 8192, "http_max_conn": 2, "raw_max_clients": 1},
+    {"p1_buffer": 2048, "http_buffer": 512, "http_max_conn": 8, "raw_max_clients": 1},
+    {"p1_buffer": 2048, "http_buffer": 1024, "http_max_conn": 2, "raw_max_clients": 7},
+    {"hist_hours": 168, "hist_days": 92, "hist_months": 120},  # (history slots cost flash, not heap)
 ]
 
 
@@ -109,7 +107,7 @@ def test_a_settings_file_over_the_budget_boots_with_the_buffer_defaults(tmp_path
     """A file written before the budget (or by hand) cannot make the boot run out of memory."""
     if not os.path.exists(YARDSTICK):
         pytest.skip("no yardstick at %s" % YARDSTICK)
-    (tmp_path / "settings.json").write_text(json.dumps({"p1_buffer": 8192, "http_buffer": 8192, "http_max_conn": 8,
+    (tmp_path / "settings.json").write_text(json.dumps({"p1_buffer": 6144, "http_buffer": 8192, "http_max_conn": 8,
                                                         "hostname": "kept"}))
     saved, harness.MICROPYTHON = harness.MICROPYTHON, YARDSTICK
     try:
