@@ -26,7 +26,7 @@ http_max_conn|i|4|1|8|R
 http_backlog|i|8|1|128|R
 http_timeout|i|5|1|120|
 http_keepalive|i|15|0|600|
-http_buffer|i|2048|512|8192|R
+http_buffer|i|2048|512|4096|R
 p1|s|uart|1|64|R
 p1_baud|i|115200|300|921600|R
 p1_format|c|8N1|8N1,7E1||R
