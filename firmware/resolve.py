@@ -18,11 +18,13 @@ import asyncio
 import socket
 import time
 
+from micropython import const
+
 from . import log, uptime
 
-_KEEP_S = 600
-_RETRY_S = 60
-_RETRY_MAX_S = 3600
+_KEEP_S = const(600)
+_RETRY_S = const(60)
+_RETRY_MAX_S = const(3600)
 
 lookups = 0
 failures = 0
