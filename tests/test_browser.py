@@ -152,3 +152,57 @@ def test_the_meter_clock_is_readable_with_summer_or_winter_on_hover(browser, fw,
     assert 5 < age < 20
     # (before the first telegram the page gets 503s, and their closed connections: not script errors)
     assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+
+
+# Counts the page's fetches in flight (wrapped before the page's script runs).
+COUNT_FETCHES = """
+window.__fetches = {now: 0, most: 0, all: 0};
+const f = window.fetch;
+window.fetch = (...a) => { const c = window.__fetches; c.now++; c.all++; c.most = Math.max(c.most, c.now);
+  return f(...a).finally(() => { c.now--; }); };
+"""
+
+
+def test_the_page_never_has_more_than_two_requests_in_flight(browser, fw, meter):
+    # the dongle serves 4 connections at once and drops one for a newcomer: the page
+    # must not compete with itself (it starts 6 refreshes and the settings at once)
+    feed_hours(meter, fw, 1)
+    page = browser.new_page()
+    page.add_init_script(COUNT_FETCHES)
+    page.goto("http://127.0.0.1:%d/" % fw.port)
+    page.wait_for_function("document.getElementById('raw').textContent.startsWith('/')", timeout=20000)
+    page.wait_for_selector("input[name=http_timeout]")
+    counts = page.evaluate("window.__fetches")
+    assert counts["all"] >= 7 and counts["most"] == 2, counts
+
+
+def test_a_request_dropped_by_the_dongle_is_retried_once(browser, fw, meter):
+    feed_hours(meter, fw, 1)
+    page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=1)
+    page.wait_for_selector("input[name=http_timeout]", timeout=10000)
+    assert [e for e in errors if "ERR_CONNECTION_RESET" not in e] == []
+    # dropped twice in a row: given up, the form stays empty and the page keeps going
+    page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=2)
+    page.wait_for_function("document.getElementById('state').textContent === 'live'", timeout=10000)
+    time.sleep(1)
+    assert page.query_selector("input[name=http_timeout]") is None
+
+
+def open_page_routed(browser, fw, pattern, failures):
+    """The page with its first `failures` requests matching `pattern` reset by the network."""
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    left = [failures]
+
+    def handle(route):
+        if left[0]:
+            left[0] -= 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(pattern, handle)
+    page.goto("http://127.0.0.1:%d/" % fw.port)
+    return page, errors
