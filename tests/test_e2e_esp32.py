@@ -251,6 +251,7 @@ def test_a_name_is_looked_up_once_and_right_after_a_telegram(tmp_path, meter):
         assert lookup["host"] == "time.lan" and lookup["took"] >= 600
         after = [lookup["at_ns"] - e for e in ends if e <= lookup["at_ns"]]
         assert after and min(after) < 200e6  # within 200 ms of a telegram's end
+        assert not d.events("uart_overflow")  # the UART's 2 KB held what came meanwhile
         info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
         assert info["dnslookups"] == 1 and info["dnstime"] >= 600 and info["dnsfailures"] == 0
 
@@ -342,10 +343,10 @@ def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_pat
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1"}, raw_port=free_port(),
                 extra_heap_k=None if ON_YARDSTICK else 45) as d:
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
-                     json.dumps({"raw_max_clients": 4, "hist_hours": 24}))
+                     json.dumps({"raw_max_clients": 4, "p1_buffer": 3584}))
         assert r.status == 400 and "need 11 sockets" in r.json()["error"], r.body
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
-                     json.dumps({"raw_max_clients": 4, "hist_hours": 24, "http_max_conn": 3}))
+                     json.dumps({"raw_max_clients": 4, "p1_buffer": 3584, "http_max_conn": 3}))
         assert r.status == 200, r.body
 
 

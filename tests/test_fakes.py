@@ -77,3 +77,28 @@ def test_name_lookups_block_and_local_names_wait_for_mdns():
     out = mp(code, FAKE_DNS="broker=10.0.0.1", FAKE_DNS_FAIL_MS=100)
     assert out.splitlines() == ["OSError -202", "('10.0.0.1', 1883) ('10.0.0.2', 1)"]
     assert time.monotonic() - t0 >= 5
+
+
+def test_the_uart_loses_what_its_buffer_cannot_hold_when_read_late():
+    import socket
+    import threading
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def meter():
+        c, _ = srv.accept()
+        c.sendall(b"x" * 5000)  # 0.43 s of line at 115200 baud, all at once
+        time.sleep(2)
+        c.close()
+
+    import time
+
+    threading.Thread(target=meter, daemon=True).start()
+    code = ("import time\nfrom machine import UART\nu = UART(2, rx=4, tx=23, rxbuf=2048)\n"
+            "time.sleep_ms(300)\nbuf = bytearray(8192)\nn = 0\n"
+            "for _ in range(20):\n r = u.readinto(buf)\n n += r or 0\n time.sleep_ms(5)\nprint(n)\n")
+    out = mp(code, FAKE_UART_TCP="127.0.0.1:%d" % srv.getsockname()[1])
+    assert out == "2176", out  # rxbuf + the FIFO; read at once, all 5000 would have come
+    srv.close()

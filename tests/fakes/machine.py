@@ -3,7 +3,8 @@
 On the path before the built-in (MICROPYPATH=tests/fakes) with
 DSMR_PLATFORM=esp32. It records every use of the hardware in $FAKE_LOG
 (tests/fakes/_record.py); the P1 UART is a TCP connection to the test's
-meter at $FAKE_UART_TCP (host:port), non-blocking like a UART with timeout=0.
+meter at $FAKE_UART_TCP (host:port), non-blocking like a UART with timeout=0,
+that loses what its buffer cannot hold when it is not read in time (_Uart).
 
 No kinder than the esp32 port (ports/esp32/machine_uart.c, machine_pin.c):
 - UART() takes only the port's keywords (TypeError otherwise), ids 0..2;
@@ -19,7 +20,9 @@ No kinder than the esp32 port (ports/esp32/machine_uart.c, machine_pin.c):
   Pin(34..39, Pin.OUT) is ValueError("pin can only be input").
 """
 
+import io
 import os
+import time
 
 from _record import record
 
@@ -133,7 +136,57 @@ class UART:
         s = socket.socket()
         s.connect(socket.getaddrinfo(host, int(port))[0][-1])
         s.setblocking(False)
-        return s  # a socket: asyncio can poll it (a Python wrapper could not be)
+        return _Uart(s, kw.get("rxbuf", 256), kw.get("baudrate", 115200))
+
+
+class _Uart(io.IOBase):
+    """The UART's receive side over a TCP socket (asyncio polls its descriptor), with the
+    ESP32's limit: the driver's buffer (rxbuf) and the 128-byte FIFO hold what came in
+    while nobody read; when a read comes later than it takes the line to fill them (178 ms
+    for 2 KB at 115200 baud) and more is waiting, the excess is lost ("uart_overflow").
+    (The port loses the latest bytes, this the earliest: the same loss at the other end.)"""
+
+    def __init__(self, s, rxbuf, baud):
+        self.s = s
+        self.cap = rxbuf + 128
+        self.fill_ms = self.cap * 10 * 1000 // baud  # 10 bits a byte on the line
+        self.last = time.ticks_ms()
+
+    def ioctl(self, req, arg):
+        return self.s.fileno() if req == 10 else -1  # MP_STREAM_GET_FILENO: for select.poll
+
+    def _overflow(self):
+        now = time.ticks_ms()
+        gap = time.ticks_diff(now, self.last)
+        self.last = now
+        if gap <= self.fill_ms:
+            return
+        try:
+            waiting = len(self.s.recv(65536, socket.MSG_PEEK))
+        except OSError:
+            return
+        if waiting > self.cap:
+            drop = waiting - self.cap
+            record("uart_overflow", dropped=drop, gap_ms=gap)
+            while drop > 0:
+                drop -= len(self.s.recv(drop))
+
+    def readinto(self, buf, n=-1):
+        self._overflow()
+        return self.s.readinto(buf) if n < 0 else self.s.readinto(buf, n)
+
+    def read(self, n=-1):
+        self._overflow()
+        return self.s.read(n) if n >= 0 else self.s.read()
+
+    def write(self, data):
+        return len(data)  # (TX: nothing is wired)
+
+    def deinit(self):
+        self.s.close()
+
+    def close(self):
+        self.s.close()
 
 
 class WDT:
