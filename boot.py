@@ -1,15 +1,25 @@
 """Runs first on the dongle, before main.py, after every reset, soft ones too.
 
-Its one job: if the firmware has started the hardware watchdog in this
-power-up (it cannot be stopped, and a soft reset such as mpremote's does not
-stop it), feed it from a timer, so a person at the REPL or a deploy is not
-cut off (bootguard.py). Kept minimal on purpose and never raises: a boot.py
-that fails must not lock anyone out of the REPL.
+Its one job: if the firmware has started the hardware watchdog (it cannot be
+stopped, and a soft reset such as mpremote's does not stop it), feed it from
+a timer, so a person at the REPL or a deploy is not cut off (bootguard.py).
+Kept minimal on purpose and never raises: a boot.py that fails must not lock
+anyone out of the REPL. (Its globals are main.py's too: it leaves none.)
 """
 
-try:
-    import bootguard
 
-    bootguard.keep_fed()
-except Exception as e:
-    print("boot.py:", repr(e))
+
+def _boot():
+    try:
+        import bootguard
+
+        bootguard.keep_fed()
+    except Exception as e:
+        print("boot.py:", repr(e))
+    import sys
+
+    sys.modules.pop("bootguard", None)
+
+
+_boot()
+del _boot

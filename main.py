@@ -6,7 +6,9 @@ DSMR_HTTP_PORT, DSMR_DATA_DIR and DSMR_<SETTING>.
 The boot guard (bootguard.py) comes first and counts this boot before the
 firmware package is imported, so a firmware that cannot even be imported (a
 partial deploy) is counted too: after 3 such boots safe mode, after 5 nothing
-is started and the REPL stays free (README: Recovering).
+is started and the REPL stays free (README: Recovering). The guard is dropped
+before the firmware runs (its state is in RTC memory or a file): this file
+stays small, as its code is in the heap for as long as the firmware runs.
 """
 
 import sys
@@ -38,23 +40,29 @@ def _wifi_first():
 
 
 def _start():
+    """(firmware.app.main, (mode, failed boots before, why)) to run, or None."""
     try:
         import bootguard
     except Exception as e:  # no guard, no firmware: it could loop
         print("main.py: the boot guard cannot be imported (%r): the firmware is not started" % e)
-        return
+        return None
     mode = bootguard.boot()
     if mode in ("halt", "maint"):
-        return
+        return None
     _wifi_first()
     # (OTA: the version to boot is picked here, before the firmware is imported)
     try:
         from firmware import app
+
+        return app.main, (mode, bootguard.before, bootguard.reason)
     except Exception as e:
         bootguard.failed("firmware import: %r" % e)
         print("main.py: the firmware cannot be imported: %r" % e)
         bootguard.restart()
-    app.main(mode == "safe")
 
 
-_start()
+_go = _start()
+del _start
+sys.modules.pop("bootguard", None)
+if _go:
+    _go[0](_go[1])

@@ -9,8 +9,6 @@ telegram and error counters, the P1 source, the HTTP server's counters.
 import gc
 import sys
 
-import bootguard
-
 from dsmr import timestamp
 
 from . import platform, sockets, uptime
@@ -65,7 +63,7 @@ class DeviceApi:
     def _info(self):
         app = self.app
         r = app.reader
-        p = r.parser
+        p = r and r.parser
         h = app.http
         net = platform.network_info()
         # What the port gives for free: no trial allocations (each failed one would run a
@@ -88,6 +86,7 @@ class DeviceApi:
             ("idfminfreeheap", idf[2], "bytes"),
             ("uptime", uptime.seconds(), "s"),
             ("p1source", app.settings["p1"], None),
+        ) + (() if r is None else (  # (safe mode reads no meter)
             ("p1connected", int(r.connected), None),
             ("telegramcount", p.telegrams, None),
             ("telegramerrors", p.crc_errors + p.framing_errors + p.oversize, None),
@@ -97,6 +96,7 @@ class DeviceApi:
             ("lasttelegram", r.seconds_since_telegram(), "s"),
             ("lastbytes", r.seconds_since_bytes(), "s"),
             ("p1sourceerrors", r.source_errors, None),
+        )) + (
             ("httprequests", h.responder.requests, None),
             ("httperrors", h.responder.errors, None),
             ("httpdropped", h.evicted, None),
@@ -116,7 +116,7 @@ class DeviceApi:
             ("watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
             ("safemode", bool(app.safe), None),
             ("safemodereason", app.safe, None),
-            ("bootfails", bootguard.before, None),
+            ("bootfails", app.bootfails, None),
             ("settingserror", app.settings_error, None),
         ) + _lookups()
 

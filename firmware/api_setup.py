@@ -108,8 +108,8 @@ def _escape(s):
 
 
 async def _restart_soon():
-    import bootguard
+    from .lazy import guard
 
     await asyncio.sleep_ms(1500)  # let the answer reach the browser
-    bootguard.healthy()  # asked for: not a failed boot (and out of safe mode)
+    guard("healthy")  # asked for: not a failed boot (and out of safe mode)
     platform.restart()

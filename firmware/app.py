@@ -34,6 +34,7 @@ class App:
         self.ntp = None
         self.watchdog = None
         self.safe = ""  # safe mode: why (bootguard.py)
+        self.bootfails = 0  # boots in a row that failed before this one
         self.settings_error = ""  # the settings file could not be read: why (settings.py)
 
 
@@ -52,24 +53,26 @@ async def _run(app):
     await app.http.serve()  # pyright: ignore[reportOptionalMemberAccess]
 
 
-def main(safe=False):
-    """Runs the firmware (in safe mode if `safe`); if it ever stops on an error,
-    the dongle restarts rather than sit in the REPL (on a PC the process ends
-    with the error logged), and the boot guard counts the failed boot."""
-    import bootguard
+def main(boot=("run", 0, "")):
+    """Runs the firmware; `boot` is what bootguard.boot() said (mode, boots that
+    failed before, why): safe mode after 3. If the firmware ever stops on an
+    error, the dongle restarts rather than sit in the REPL (on a PC the process
+    ends with the error logged), and the boot guard notes why."""
+    from .lazy import guard
 
     gc.threshold(_START_GC_BYTES)
     app = App()
-    if safe:
-        app.safe = "%d boots in a row failed; the last: %s" % (bootguard.before, bootguard.reason or "?")
+    app.bootfails = boot[1]
+    if boot[0] == "safe":
+        app.safe = "%d boots in a row failed; the last: %s" % (boot[1], boot[2] or "?")
     try:
         asyncio.run(_run(app))
     except KeyboardInterrupt:  # Ctrl-C, mpremote, a deploy: the REPL is theirs
-        bootguard.keep_fed()  # (a watchdog already started cannot be stopped)
+        guard("keep_fed")  # (a watchdog already started cannot be stopped)
         raise
     except Exception as e:
         log.error("firmware stopped: %r", e)
-        bootguard.failed("stopped: %r" % e)
+        guard("failed", "stopped: %r" % e)
         platform.restart()
     finally:
         asyncio.new_event_loop()

@@ -48,6 +48,17 @@ def unload_all(names):
         unload(name)
 
 
+def guard(fn, *args):
+    """Calls bootguard.<fn>(*args) and drops the boot guard again: its state is
+    in RTC memory or a file, so it costs no heap in between."""
+    import bootguard
+
+    try:
+        return getattr(bootguard, fn)(*args)
+    finally:
+        sys.modules.pop("bootguard", None)
+
+
 class Lazy:
     """A route handler whose module is loaded for a request and dropped after it:
     `Lazy(app, "api_dev", "DeviceApi", "info")`."""

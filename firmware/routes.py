@@ -4,18 +4,15 @@ Exact paths first; then prefixes whose handler gets the rest of the path
 (`/api/v1/sm/fields/<name>`, `/api/v1/hist/...`). `resolve()` returns a
 route, a tuple (handler, methods), or None. What the web page polls every second is loaded at start; the device,
 history, settings and setup endpoints are loaded for their request and
-dropped after it (lazy.py). In safe mode (bootguard.py) only the paths in
-SAFE are served, and `/` is the setup page.
+dropped after it (lazy.py). In safe mode (bootguard.py) `/` is the setup
+page and only the device endpoints a person needs to fix the settings are
+served (a firmware update endpoint belongs among them).
 """
 
 from . import api_sm
 from .lazy import Lazy
 
 _GET = (b"GET",)
-# What safe mode serves: enough to fix the settings and leave it (a firmware
-# update endpoint belongs here too).
-SAFE = (b"/", b"/setup", b"/api/v1/dev/setup", b"/api/v1/dev/info", b"/api/v1/dev/settings",
-        b"/api/v1/dev/restart", b"/api/v1/dev/update")
 
 
 def allowed(methods):
@@ -30,35 +27,36 @@ def allowed(methods):
 class Router:
     def __init__(self, app):
         self.app = app
-        sm = api_sm.SmartMeterApi(app.reader)
         self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
         self.page = Lazy(app, "static", "Static", "index")
         self.exact = {
             b"/": (self.index, _GET),
             b"/setup": (self.setup_page, _GET),
             b"/api/v1/dev/setup": (Lazy(app, "api_setup", "SetupApi", "save"), (b"POST",)),
-            b"/api/v1/sm/info": (sm.info, _GET),
-            b"/api/v1/sm/actual": (sm.actual, _GET),
-            b"/api/v0/sm/actual": (sm.actual_v0, _GET),
-            b"/api/v1/sm/fields": (sm.fields, _GET),
-            b"/api/v1/sm/telegram": (sm.telegram, _GET),
-            b"/api/v1/sm/samples": (app.samples.render, _GET),
-            b"/index.html": (self.page, _GET),
             b"/api/v1/dev/info": (Lazy(app, "api_dev", "DeviceApi", "info"), _GET),
-            b"/api/v1/dev/time": (Lazy(app, "api_dev", "DeviceApi", "time"), _GET),
             b"/api/v1/dev/settings": (Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
             b"/api/v1/dev/restart": (Lazy(app, "api_setup", "SetupApi", "restart"), (b"POST",)),
-            b"/metrics": (Lazy(app, "api_metrics", "MetricsApi", "metrics"), _GET),
         }
+        self.prefixes = ()
+        if app.safe:  # what safe mode serves: enough to fix the settings and leave it
+            return
+        sm = api_sm.SmartMeterApi(app.reader)
+        for path, route in (
+            (b"/api/v1/sm/info", (sm.info, _GET)),
+            (b"/api/v1/sm/actual", (sm.actual, _GET)),
+            (b"/api/v0/sm/actual", (sm.actual_v0, _GET)),
+            (b"/api/v1/sm/fields", (sm.fields, _GET)),
+            (b"/api/v1/sm/telegram", (sm.telegram, _GET)),
+            (b"/api/v1/sm/samples", (app.samples.render, _GET)),
+            (b"/index.html", (self.page, _GET)),
+            (b"/api/v1/dev/time", (Lazy(app, "api_dev", "DeviceApi", "time"), _GET)),
+            (b"/metrics", (Lazy(app, "api_metrics", "MetricsApi", "metrics"), _GET)),
+        ):
+            self.exact[path] = route
         self.prefixes = (
             (b"/api/v1/sm/fields/", (sm.field, _GET)),
             (b"/api/v1/hist/", (Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
         )
-        if app.safe:
-            for path in list(self.exact):
-                if path not in SAFE:
-                    del self.exact[path]
-            self.prefixes = ()
 
     def index(self, req, w):
         """`/`: the Wi-Fi setup form while the dongle runs its setup access point."""

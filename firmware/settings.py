@@ -84,7 +84,10 @@ def _saved(platform, t, warn):
     try:
         if size > MAX_FILE:
             raise ValueError("%d bytes, more than %d" % (size, MAX_FILE))
-        with open(path) as f:
+        with open(path, "rb") as f:
+            if _nested(f):  # (parsing deep nesting would take the whole heap)
+                raise ValueError("not one flat object")
+            f.seek(0)
             saved = json.load(f)
         if not isinstance(saved, dict):
             raise ValueError("not an object")
@@ -103,6 +106,32 @@ def _saved(platform, t, warn):
             if warn:
                 log.warn("settings file: %s: ignored", e)
     return good
+
+
+def _nested(f):
+    """True if a JSON file has a container inside its outer one (strings skipped):
+    the settings are one flat object. Reads it in small pieces."""
+    opened = text = esc = False
+    buf = bytearray(128)
+    while True:
+        n = f.readinto(buf)
+        if not n:
+            return False
+        for i in range(n):
+            c = buf[i]
+            if text:
+                if esc:
+                    esc = False
+                elif c == 92:  # backslash
+                    esc = True
+                elif c == 34:
+                    text = False
+            elif c == 34:  # "
+                text = True
+            elif c == 123 or c == 91:  # { [
+                if opened:
+                    return True
+                opened = True
 
 
 def _aside(path, app, e):

@@ -9,9 +9,9 @@ last, with the collector running every 2 KB meanwhile (app.main()).
 
 Safe mode (app.safe: the boots before failed, bootguard.py) starts the least
 that lets a person fix the settings: factory defaults but for the Wi-Fi,
-hostname and admin password (settings.py), no P1 reading, history, MQTT,
-raw stream, NTP or watchdog, only the setup, settings, info and restart
-endpoints (routes.py).
+hostname and admin password (settings.py), none of the meter's code (P1
+reader and sources, samples), no history, MQTT, raw stream, NTP or watchdog,
+only the setup, settings, info and restart endpoints (routes.py).
 """
 
 import asyncio
@@ -40,7 +40,7 @@ def _load_code(s, safe):
             except Exception as e:
                 log.error("%s could not be loaded: %r", name, e)
     for name, wanted in (("wifi", esp32), ("http_server", True), ("routes", True),
-                         ("p1_reader", True), ("samples", True)):
+                         ("p1_reader", on), ("samples", on)):
         if wanted:
             load(name)  # the core: without it there is no dongle
 
@@ -55,9 +55,7 @@ async def start(app):
     app.settings = s
     _load_code(s, safe)
     from .http_server import HttpServer
-    from .p1_reader import P1Reader
     from .routes import Router
-    from .samples import Samples
 
     if s["hist_hours"] and s["hist_days"] and s["hist_months"] and not safe:
         try:
@@ -67,17 +65,22 @@ async def start(app):
         except Exception as e:  # a flash that will not open or write: the rest runs on
             app.history = None
             _not_started("history", e)
-    app.samples = Samples()
     gc.collect()
     bufs = load("buffers").Buffers(s)
-    app.reader = P1Reader(s, bufs)
-    app.reader.listeners.append(app.samples.update)
-    if app.history is not None:
-        app.reader.listeners.append(app.history.update)
+    if not safe:  # (safe mode needs none of the meter's code: a fault there cannot stop it)
+        from .p1_reader import P1Reader
+        from .samples import Samples
+
+        app.samples = Samples()
+        app.reader = P1Reader(s, bufs)
+        app.reader.listeners.append(app.samples.update)
+        if app.history is not None:
+            app.reader.listeners.append(app.history.update)
+    router = Router(app)
     app.http = HttpServer(
         s["http_port"],
         bufs,
-        Router(app),
+        router,
         backlog=s["http_backlog"],
         timeout=s["http_timeout"],
         keepalive=s["http_keepalive"],

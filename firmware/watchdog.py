@@ -19,9 +19,8 @@ something is stuck: the watchdog is then left to reset the dongle.
 import asyncio
 import time
 
-import bootguard
-
 from . import log
+from .lazy import guard, unload
 
 
 class Watchdog:
@@ -48,21 +47,20 @@ class Watchdog:
         return r.last_bytes_ms is None or time.ticks_diff(now, r.last_bytes_ms) >= self.timeout_ms // 2
 
     async def run(self):
-        need = bootguard.healthy_s()
+        need = guard("healthy_s")
         step = max(1, min(10, need // 10))
         good = 0
         while good < need:
             await asyncio.sleep(step)
             good = good + step if self.running() else 0
-        bootguard.healthy()
+        guard("healthy")
         log.info("boot: healthy for %d s", need)
-        if self.timeout_ms <= 0:
+        wdt = self.platform.watchdog(self.timeout_ms) if self.timeout_ms > 0 else None
+        if wdt is None:  # (off, or a PC): this code can go
+            self.app.watchdog = None
+            unload("watchdog")
             return
-        wdt = self.platform.watchdog(self.timeout_ms)
-        if wdt is None:
-            return
-        bootguard.stop_feeding()  # (a timer fed it since a soft reset: ours now)
-        bootguard.wdt_started(self.timeout_ms)
+        guard("wdt_started", self.timeout_ms)  # (and a timer that fed it since a soft reset stops)
         while True:
             if self.healthy():
                 wdt.feed()

@@ -132,3 +132,15 @@ def case_a_half_done_fat_style_write_is_recovered():
 
 def all_cases():
     return sorted(k for k in globals() if k.startswith("case_"))
+
+
+def case_a_nested_or_huge_file_is_put_aside_unparsed():
+    for junk in ('{"hostname": {"a": 1}}', '{"hostname": "x", "l": [1]}', "[" * 3000 + "]" * 3000,
+                 '{"x": "' + "y" * 9000 + '"}'):
+        s = fresh(junk)
+        assert s["hostname"] == "dsmr-api"
+        with open(_DIR + "/settings.json.bad") as f:
+            assert f.read() == junk
+    # brackets and quotes inside strings are not nesting
+    s = fresh('{"admin_password": "a{[\\"]}b", "hostname": "ok"}')
+    assert s["admin_password"] == 'a{["]}b' and s["hostname"] == "ok"
