@@ -15,6 +15,7 @@ Where things are:
   api_dev.py       /api/v1/dev/info and /time
   api_settings.py  /api/v1/dev/settings
   api_setup.py     the Wi-Fi setup page
+  api_restart.py   POST /api/v1/dev/restart (and out of safe mode)
   api_write.py     what the write endpoints share: admin password, errors, saving
   api_hist.py      /api/v1/hist/*
   history.py       hours, days and months: the current periods (RAM)
@@ -27,7 +28,8 @@ Where things are:
   ntp.py           the clock from NTP
   watchdog.py      the hardware watchdog's health task
   settings.py      the settings file and DSMR_<NAME> overrides (settings_table.py: the table,
-                   settings_check.py: values and the heap budget)
+                   settings_check.py: values and the heap budget; settings_file.py: a
+                   file that cannot be read, found at boot: put aside)
   lazy.py          code loaded when needed and dropped after
   log.py           log lines
   uptime.py        seconds since boot that never wrap (ticks_ms does after 12 days)

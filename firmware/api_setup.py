@@ -4,16 +4,13 @@ While the dongle runs its setup access point, `/` shows a form for SSID,
 password and hostname (routes.py); `/setup` shows it always. POST /api/v1/dev/setup
 (form fields or JSON: ssid, password, hostname) validates and saves them
 like /api/v1/dev/settings does (behind the admin password once one is set),
-answers, and restarts the dongle a moment later so it joins the network.
-POST /api/v1/dev/restart (same password) restarts it; it is also how safe
-mode is left once the settings are fixed (README: Recovering). A restart
-asked for is never counted as a failed boot (bootguard.py).
+answers, and restarts the dongle a moment later so it joins the network
+(api_restart.py). In safe mode the page says why it is in safe mode.
 """
 
 import asyncio
 import json
 
-from . import platform
 from .api_write import authorized, error, save
 
 _FORM = b"""<!doctype html><meta charset=utf-8><meta name=viewport content="width=device-width">
@@ -70,14 +67,6 @@ class SetupApi:
             w.raw(b"<p>Fix the settings (/api/v1/dev/settings), then POST /api/v1/dev/restart.\n")
         return 200
 
-    def restart(self, req, w):
-        if not authorized(req, self.app.settings["admin_password"]):
-            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return error(w, 401, "admin password required")
-        w.raw(b'{"restart": true}\n')
-        asyncio.create_task(_restart_soon())
-        return 200
-
     def save(self, req, w):
         s = self.app.settings
         if not authorized(req, s["admin_password"]):
@@ -99,17 +88,11 @@ class SetupApi:
             return error(w, 400, e.args[0])
         req.ctype = b"text/html; charset=utf-8"
         w.raw(_DONE % changes.get("hostname", s["hostname"]).encode())
-        asyncio.create_task(_restart_soon())
+        from .api_restart import restart_soon
+
+        asyncio.create_task(restart_soon())
         return 200
 
 
 def _escape(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").encode()
-
-
-async def _restart_soon():
-    from .lazy import guard
-
-    await asyncio.sleep_ms(1500)  # let the answer reach the browser
-    guard("healthy")  # asked for: not a failed boot (and out of safe mode)
-    platform.restart()

@@ -4,7 +4,7 @@ One JSON file (`settings.json` in the platform's data folder) holds the
 settings that differ from their defaults. It is written atomically: a
 temporary file, then a rename, so a power cut mid-write leaves the old file.
 A missing file means defaults. A file that cannot be read for any reason
-(not JSON, over MAX_FILE bytes, nested too deep, out of memory, ...) means
+(not JSON, too big, nested too deep, out of memory, ...: settings_file.py) means
 defaults plus a log line, never a failed boot: it is renamed to
 `settings.json.bad` for inspection and /api/v1/dev/info says why
 (`settingserror`). In safe mode (bootguard.py) only the Wi-Fi, hostname and
@@ -21,10 +21,9 @@ import json
 import os
 
 from . import log
-from .lazy import load, unload_all
+from .lazy import load, unload, unload_all
 
 FILENAME = "settings.json"
-MAX_FILE = 8192  # the largest valid file is about 4 KB (every string at its longest)
 _MEMORY = ("p1_buffer", "http_buffer", "http_max_conn", "raw_max_clients")
 SAFE_KEEP = ("wifi_ssid", "wifi_password", "hostname", "admin_password")
 
@@ -71,29 +70,33 @@ def read(platform, app=None, safe=False):
 
 
 def _saved(platform, t, warn):
-    """What the settings file holds, each value checked (bad ones dropped)."""
+    """What the settings file holds, each value checked (bad ones dropped). At
+    boot (`warn`: the app) a file that cannot be read is put aside first."""
     path = platform.data_path(FILENAME)
     try:
         os.stat(path)
     except OSError:
         path += ".tmp"  # a power cut between remove and rename (FAT only)
     try:
-        size = os.stat(path)[6]
-    except OSError:
-        return {}  # no file yet: defaults
-    try:
-        if size > MAX_FILE:
-            raise ValueError("%d bytes, more than %d" % (size, MAX_FILE))
-        with open(path, "rb") as f:
-            if _nested(f):  # (parsing deep nesting would take the whole heap)
-                raise ValueError("not one flat object")
-            f.seek(0)
+        if warn:  # (settings_file.py: only at boot, where a failure would loop)
+            try:
+                load("settings_file").check(path)
+            finally:
+                unload("settings_file")
+        with open(path) as f:
             saved = json.load(f)
         if not isinstance(saved, dict):
             raise ValueError("not an object")
+    except OSError as e:
+        if e.args[0] == 2:  # ENOENT: no file yet: defaults
+            return {}
+        saved = e
     except Exception as e:  # anything at all (MemoryError, RuntimeError): defaults
+        saved = e
+    if not isinstance(saved, dict):
         if warn:
-            _aside(path, warn, e)
+            load("settings_file").aside(path, warn, saved)
+            unload("settings_file")
         return {}
     good = {}
     for k, raw in saved.items():
@@ -106,50 +109,6 @@ def _saved(platform, t, warn):
             if warn:
                 log.warn("settings file: %s: ignored", e)
     return good
-
-
-def _nested(f):
-    """True if a JSON file has a container inside its outer one (strings skipped):
-    the settings are one flat object. Reads it in small pieces."""
-    opened = text = esc = False
-    buf = bytearray(128)
-    while True:
-        n = f.readinto(buf)
-        if not n:
-            return False
-        for i in range(n):
-            c = buf[i]
-            if text:
-                if esc:
-                    esc = False
-                elif c == 92:  # backslash
-                    esc = True
-                elif c == 34:
-                    text = False
-            elif c == 34:  # "
-                text = True
-            elif c == 123 or c == 91:  # { [
-                if opened:
-                    return True
-                opened = True
-
-
-def _aside(path, app, e):
-    """Renames a settings file that cannot be read to <name>.bad (the last one
-    kept), logs it, and notes it for /api/v1/dev/info."""
-    msg = "%s: %r" % (path.rsplit("/", 1)[-1], e)
-    try:
-        try:
-            os.remove(path + ".bad")
-        except OSError:
-            pass
-        os.rename(path, path + ".bad")
-        msg += "; kept as " + path.rsplit("/", 1)[-1] + ".bad"
-    except OSError as e2:
-        msg += "; could not be put aside: %r" % e2
-    log.error("settings file is corrupt (%s): using defaults", msg)
-    if app is not True:
-        app.settings_error = msg
 
 
 def update(platform, values, changes):

@@ -13,6 +13,7 @@ Ctrl-C (SIGINT) interrupts main.py, or the line running at the REPL.
 
 import sys
 
+import _timers  # noqa: F401  (the watchdog and timers: hardware, kept over soft resets)
 import machine
 
 _KEEP = set(sys.modules)
