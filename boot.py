@@ -2,7 +2,7 @@
 
 Its one job: if the firmware has started the hardware watchdog (it cannot be
 stopped, and a soft reset such as mpremote's does not stop it), feed it from
-a timer, so a person at the REPL or a deploy is not cut off (bootguard.py).
+a timer, so a person at the REPL or a deploy is not cut off (bootstate.py).
 Kept minimal on purpose and never raises: a boot.py that fails must not lock
 anyone out of the REPL. (Its globals are main.py's too: it leaves none.)
 """
@@ -11,14 +11,14 @@ anyone out of the REPL. (Its globals are main.py's too: it leaves none.)
 
 def _boot():
     try:
-        import bootguard
+        import bootstate
 
-        bootguard.keep_fed()
+        bootstate.keep_fed()
     except Exception as e:
         print("boot.py:", repr(e))
     import sys
 
-    sys.modules.pop("bootguard", None)
+    sys.modules.pop("bootstate", None)
 
 
 _boot()

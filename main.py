@@ -56,13 +56,16 @@ def _start():
 
         return app.main, (mode, bootguard.before, bootguard.reason)
     except Exception as e:
-        bootguard.failed("firmware import: %r" % e)
+        import bootstate
+
+        bootstate.failed("firmware import: %r" % e)
         print("main.py: the firmware cannot be imported: %r" % e)
-        bootguard.restart()
+        bootstate.restart()
 
 
 _go = _start()
 del _start
 sys.modules.pop("bootguard", None)
+sys.modules.pop("bootstate", None)
 if _go:
     _go[0](_go[1])

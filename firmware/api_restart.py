@@ -2,7 +2,7 @@
 
 Behind the admin password once one is set. A restart asked for (here, or by
 the setup page after saving) is never counted as a failed boot: the boot
-guard's count goes back to 0 first (bootguard.py).
+guard's count goes back to 0 first (bootguard.py, bootstate.py).
 """
 
 import asyncio

@@ -53,6 +53,15 @@ async def _run(app):
     await app.http.serve()  # pyright: ignore[reportOptionalMemberAccess]
 
 
+def _free(app):
+    """Drops the firmware's tasks (room to load the boot guard's state) and closes
+    its HTTP port, so main.py can run again after a soft reset."""
+    asyncio.new_event_loop()
+    if app.http is not None and app.http.listener is not None:
+        app.http.listener.close()
+    gc.collect()
+
+
 def main(boot=("run", 0, "")):
     """Runs the firmware; `boot` is what bootguard.boot() said (mode, boots that
     failed before, why): safe mode after 3. If the firmware ever stops on an
@@ -68,11 +77,18 @@ def main(boot=("run", 0, "")):
     try:
         asyncio.run(_run(app))
     except KeyboardInterrupt:  # Ctrl-C, mpremote, a deploy: the REPL is theirs
+        _free(app)
         guard("keep_fed")  # (a watchdog already started cannot be stopped)
         raise
     except Exception as e:
         log.error("firmware stopped: %r", e)
-        guard("failed", "stopped: %r" % e)
+        why = "stopped: %r" % e
+        e = None
+        _free(app)
+        try:
+            guard("failed", why)
+        except MemoryError:
+            pass  # (the count still says this boot failed: only why is missing)
         platform.restart()
     finally:
         asyncio.new_event_loop()

@@ -49,14 +49,14 @@ def unload_all(names):
 
 
 def guard(fn, *args):
-    """Calls bootguard.<fn>(*args) and drops the boot guard again: its state is
-    in RTC memory or a file, so it costs no heap in between."""
-    import bootguard
+    """Calls bootstate.<fn>(*args) (the boot guard's state) and drops the module
+    again: the state is in RTC memory or a file, so it costs no heap in between."""
+    import bootstate
 
     try:
-        return getattr(bootguard, fn)(*args)
+        return getattr(bootstate, fn)(*args)
     finally:
-        sys.modules.pop("bootguard", None)
+        sys.modules.pop("bootstate", None)
 
 
 class Lazy:

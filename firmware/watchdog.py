@@ -1,11 +1,13 @@
 """The boot's health check, then the hardware watchdog, fed only while the firmware is healthy.
 
 First the boot: once HTTP is served and the P1 reader task runs for
-bootguard.healthy_s() seconds (5 minutes) without a break, the boot counts
-as good (bootguard.healthy(): no safe mode after a later reset). Only then is
-the hardware watchdog started: machine.WDT cannot be stopped and survives a
-soft reset, so it is never started while someone may still be at the REPL or
-deploying right after a reset; after Ctrl-C a timer feeds it (bootguard.py).
+HEALTHY_S seconds (5 minutes; DSMR_HEALTHY_S on a PC) without a break, the
+boot counts as good (bootstate.healthy(): no safe mode after a later reset).
+Only then is the hardware watchdog started: machine.WDT cannot be stopped
+and survives a soft reset, so it is never started while someone may still
+be at the REPL or deploying right after a reset; after Ctrl-C a timer feeds
+it (bootstate.keep_fed()). Telling the boot guard loads its small module for
+the call: out of memory, it is tried again a little later.
 
 Then the watchdog: healthy means the event loop runs (this task gets its
 turn) and the P1 side is fine: a good telegram within `wdt_timeout` seconds,
@@ -21,6 +23,8 @@ import time
 
 from . import log
 from .lazy import guard, unload
+
+HEALTHY_S = 300
 
 
 class Watchdog:
@@ -47,21 +51,27 @@ class Watchdog:
         return r.last_bytes_ms is None or time.ticks_diff(now, r.last_bytes_ms) >= self.timeout_ms // 2
 
     async def run(self):
-        need = guard("healthy_s")
+        need = int(self.platform.env("DSMR_HEALTHY_S") or HEALTHY_S)
         step = max(1, min(10, need // 10))
         good = 0
         while good < need:
             await asyncio.sleep(step)
             good = good + step if self.running() else 0
-        guard("healthy")
+        await _tell("healthy")
         log.info("boot: healthy for %d s", need)
         wdt = self.platform.watchdog(self.timeout_ms) if self.timeout_ms > 0 else None
         if wdt is None:  # (off, or a PC): this code can go
             self.app.watchdog = None
             unload("watchdog")
             return
-        guard("wdt_started", self.timeout_ms)  # (and a timer that fed it since a soft reset stops)
+        told = False
         while True:
+            if not told:  # (and a timer that fed it since a soft reset stops)
+                try:
+                    guard("wdt_started", self.timeout_ms)
+                    told = True
+                except MemoryError:
+                    pass
             if self.healthy():
                 wdt.feed()
                 self.feeds += 1
@@ -70,3 +80,12 @@ class Watchdog:
                 self.starved = True
                 log.error("watchdog: bytes but no good telegram for %d s: letting it reset", self.timeout_ms // 1000)
             await asyncio.sleep_ms(max(100, self.timeout_ms // 4))
+
+
+async def _tell(*args):
+    """bootstate.<args[0]>(*args[1:]), until there is room to load it."""
+    while True:
+        try:
+            return guard(*args)
+        except MemoryError:
+            await asyncio.sleep(1)

@@ -21,12 +21,11 @@ import time
 
 import pytest
 
-from conftest import built_for
-from harness import HEAP, MICROPYTHON, ROOT, fixture, free_port, get, wait_for
+from conftest import MICROPYTHON, built_for
+from harness import ESP32LIKE, ROOT, fixture, free_port, get, wait_for
 
 RESTART = 75
-ESP32LIKE = os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-esp32like")
-FAKES = os.path.join(ROOT, "tests", "fakes")
+UNIX_HEAP = os.environ.get("DSMR_TEST_HEAP", "168k")  # (the unix port from sources: tests/harness.py)
 
 built = built_for("x86")  # the fixture `built`: the .mpy tree for the ESP32-like interpreter
 
@@ -35,9 +34,9 @@ built = built_for("x86")  # the fixture `built`: the .mpy tree for the ESP32-lik
 def target(request):
     """(interpreter, device files, heap): the yardstick with the .mpy build, or the unix port."""
     if request.param == "unix":
-        return MICROPYTHON, ROOT, HEAP
+        return MICROPYTHON, ROOT, UNIX_HEAP
     if not os.path.exists(ESP32LIKE):
-        pytest.skip("../shared/tools/micropython-esp32like is not there")
+        pytest.skip("no ESP32-like interpreter (../shared/tools/micropython-esp32like)")
     return ESP32LIKE, request.getfixturevalue("built"), "96k"
 
 
@@ -319,3 +318,109 @@ def test_a_restart_the_user_asks_for_is_not_a_failed_boot(dongle, tmp_path):
         assert d.get("/api/v1/dev/restart", method="POST").status == 200
         d.restarted()
     assert d.boot() and d.info()["safemode"] is False and d.info()["bootfails"] == 0
+
+
+def _serves(port):
+    try:
+        return get(port, "/api/v1/dev/info", timeout=2).status == 200
+    except OSError:
+        return False
+
+
+class Board:
+    """tests/fakes/board.py: the ESP32's boot.py, main.py and REPL around the fakes of
+    machine and network, from the sources on the unix port; lines sent are typed at the REPL."""
+
+    def __init__(self, tmp_path, meter, settings, healthy_s):
+        (tmp_path / "settings.json").write_text(json.dumps(settings))
+        self.hw = str(tmp_path / "hardware.log")
+        self.out = str(tmp_path / "board.log")
+        self.port = free_port()
+        env = dict(os.environ, DSMR_PLATFORM="esp32", MICROPYPATH=os.path.join(ROOT, "tests", "fakes") + ":.frozen",
+                   FAKE_LOG=self.hw, FAKE_UART_TCP="127.0.0.1:%d" % meter.port, FAKE_WIFI="ok",
+                   DSMR_DATA_DIR=str(tmp_path), DSMR_HTTP_PORT=str(self.port), DSMR_RAW_PORT="0",
+                   DSMR_HEALTHY_S=str(healthy_s))
+        # (a heap to spare: a soft reset here cannot start a fresh heap as the dongle's does)
+        self.proc = subprocess.Popen([MICROPYTHON, "-X", "heapsize=1m", "tests/fakes/board.py"], cwd=ROOT,
+                                     env=env, stdin=subprocess.PIPE, stdout=open(self.out, "w"),
+                                     stderr=subprocess.STDOUT)
+
+    def type(self, line):
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def log(self):
+        with open(self.out) as f:
+            return f.read()
+
+    def events(self, kind=None):
+        try:
+            with open(self.hw) as f:
+                ev = [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+        return [e for e in ev if kind is None or e["event"] == kind]
+
+    def alive_for(self, seconds):
+        """True if the board was not reset within `seconds`."""
+        try:
+            self.proc.wait(seconds)
+            return False
+        except subprocess.TimeoutExpired:
+            return not self.events("reset")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def board(tmp_path, meter):
+    made = []
+
+    def make(settings, healthy_s):
+        b = Board(tmp_path, meter, settings, healthy_s)
+        made.append(b)
+        return b
+
+    yield make
+    for b in made:
+        b.stop()
+
+
+def test_the_fake_watchdog_resets_a_board_nobody_feeds(board):
+    """The control for the tests below: tests/fakes/machine.py's WDT is as unforgiving as the port's."""
+    b = board({"wifi_ssid": "home"}, 300)
+    wait_for(lambda: "P1 source uart open" in b.log(), 15, "the firmware")
+    b.proc.send_signal(signal.SIGINT)
+    wait_for(lambda: "KeyboardInterrupt" in b.log(), 10, "the REPL")
+    assert b.alive_for(2)  # no watchdog before the boot was healthy: nothing to fear at the REPL
+    assert not b.events("wdt_init")
+    b.type("import machine; w = machine.WDT(timeout=1000)")
+    b.proc.wait(5)  # the board is reset a second later
+    assert b.events()[-1]["event"] == "reset" and b.events()[-1]["cause"] == "wdt"
+
+
+def test_ctrl_c_mpremote_and_soft_resets_never_let_the_watchdog_reset_the_board(board):
+    b = board({"wifi_ssid": "home", "wdt_timeout": 2}, 1)
+    wait_for(lambda: b.events("wdt_init"), 15, "the watchdog started once the boot was healthy")
+    wait_for(lambda: b.events("wdt_feed"), 5, "the firmware feeding it")
+    # Ctrl-C: the firmware ends, the watchdog (which cannot be stopped) runs on, a timer feeds it
+    b.proc.send_signal(signal.SIGINT)
+    wait_for(lambda: "KeyboardInterrupt" in b.log(), 10, "the REPL")
+    assert "a timer feeds it" in b.log()
+    assert b.alive_for(6)  # three timeouts at the REPL
+    # mpremote: raw REPL and a soft reset, which stops the timer; boot.py starts it again
+    b.type("raw-soft-reset")
+    wait_for(lambda: b.log().count("a timer feeds it") == 2, 10, "boot.py")
+    assert b.alive_for(6)
+    b.type("print('repl', 6 * 7)")
+    wait_for(lambda: "repl 42" in b.log(), 5, "the REPL to answer")
+    # Ctrl-D: boot.py and main.py; the firmware serves, becomes healthy and feeds it itself again
+    feeds = len(b.events("wdt_feed"))
+    b.type("soft-reset")
+    wait_for(lambda: _serves(b.port), 15, "the firmware again")
+    wait_for(lambda: b.events()[-1]["event"] == "wdt_feed" and len(b.events("timer_deinit")) >= 3, 10,
+             "the firmware feeding the watchdog")
+    assert len(b.events("wdt_feed")) > feeds and b.alive_for(3)

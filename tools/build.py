@@ -3,7 +3,8 @@
     python tools/build.py [--arch xtensawin|x64] [--out DIR]
 
 main.py and boot.py are copied as they are (MicroPython runs them from
-source); bootguard.py and every file under firmware/ and lib/ become .mpy; the web
+source); bootguard.py, bootstate.py and every file under firmware/ and lib/
+become .mpy; the web
 page in www/ is copied and gzip-compressed next to itself (.gz). --arch
 must match the firmware's native code (viper): xtensawin for the ESP32,
 x64 for the unix port on a PC (the bench measures the heap of that build).
@@ -21,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def device_files():
-    out = ["main.py", "boot.py", "bootguard.py"]
+    out = ["main.py", "boot.py", "bootguard.py", "bootstate.py"]
     for top in ("firmware", "lib"):
         for d, _, names in sorted(os.walk(os.path.join(ROOT, top))):
             for n in sorted(names):
