@@ -50,8 +50,10 @@ async def open_source(spec, settings):
 
         return SimSource(settings["sim_speed"])
     if spec.startswith("tcp:"):
+        from . import resolve  # (a name is looked up once, not at every reconnect: it blocks)
+
         host, _, port = spec[4:].rpartition(":")
-        reader, _ = await asyncio.open_connection(host, int(port))
+        reader, _ = await asyncio.open_connection(await resolve.address(host), int(port))
         return StreamSource(reader, raw=reader.s)  # pyright: ignore[reportAttributeAccessIssue]
     if spec == "uart":
         uart = platform.open_uart(settings)

@@ -410,3 +410,12 @@ def test_no_station_join_while_a_phone_is_on_the_setup_access_point(tmp_path, me
         assert "a phone is on the setup access point: gone is not tried meanwhile" in d.fw.log()
         stations.write_text("0")  # the phone left
         wait_for(lambda: len(d.events("connect")) == 2, 10, "the station tried again")
+
+
+def test_a_p1_server_by_name_is_looked_up_once_across_reconnects(tmp_path, meter):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": ""},
+                env_extra={"DSMR_P1": "tcp:meter.lan:%d" % meter.port, "FAKE_DNS": "meter.lan=127.0.0.1"}) as d:
+        meter.wait_client()
+        meter.drop_client()
+        meter.wait_client(2)
+        assert [e["host"] for e in d.events("getaddrinfo")] == ["meter.lan"]
