@@ -32,6 +32,7 @@ _PH_OUT = (_F("power_returned_l1"), _F("power_returned_l2"), _F("power_returned_
 _DEMAND = _F("active_energy_import_current_average_demand")
 _PEAK = _F("active_energy_import_maximum_demand_running_month")
 _CTYPE = b"text/plain; version=0.0.4; charset=utf-8"
+_NONE = (-1,) * 17  # no quarter-hour figures (safe mode)
 
 
 def _plain(buf, s, e):
@@ -104,6 +105,17 @@ class MetricsApi:
         for i in range(len(fs)):
             self._field(w, name, label, i + 1, fs[i])
 
+    def _demand(self, w, name, text, f, watts):
+        """Field f when the meter sends it, else `watts` (W; none while negative)."""
+        if f >= 0 and self.app.reader.parser.idx[f * 6]:
+            self._fields(w, name, "gauge", text, "", f)
+        elif watts >= 0:
+            self._head(w, name, "gauge", text)
+            w.raw(name)
+            w.raw(" ")
+            w.milli(watts)
+            w.raw("\n")
+
     def _int(self, w, name, kind, text, v):
         self._head(w, name, kind, text)
         w.raw(name)
@@ -130,12 +142,15 @@ class MetricsApi:
             g = p.gas_field()
             if g >= 0:
                 self._fields(w, "dsmr_gas_delivered_m3_total", "counter", "Gas delivered (m3).", "", g)
-            self._fields(w, "dsmr_demand_average_kw", "gauge",
-                         "The running quarter-hour's average import demand, as the meter sends it (kW).", "",
-                         _DEMAND)
-            self._fields(w, "dsmr_demand_month_peak_kw", "gauge",
-                         "This month's highest quarter-hour import demand, as the meter sends it (kW).", "",
-                         _PEAK)
+            # the quarter-hour demand: the meter's own figures (Belgium), else peaks.py's
+            pk = app.peaks
+            v = pk.v if pk is not None else _NONE
+            self._demand(w, "dsmr_demand_average_kw", "The running quarter-hour's average import demand (kW).",
+                         _DEMAND, v[14])  # (peaks.AVG, PROJ, PEAK: peaks.py is not imported for them)
+            self._demand(w, "dsmr_demand_projection_kw",
+                         "The running quarter-hour's demand projected to its end at the power now (kW).", -1, v[15])
+            self._demand(w, "dsmr_demand_month_peak_kw", "This month's highest quarter-hour import demand (kW).",
+                         _PEAK, v[9])
         now = self.now
         if not self.taken:
             self.taken = True

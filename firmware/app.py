@@ -28,6 +28,7 @@ class App:
         self.http = None
         self.samples = None
         self.history = None
+        self.peaks = None  # quarter-hour demand (peaks.py)
         self.raw = None
         self.mqtt = None
         self.wifi = None  # on the dongle

@@ -15,7 +15,9 @@ the one sent before, discovery is not sent again (mqtt_hello.py).
 Every `mqtt_interval` seconds, when a new telegram came in:
   <prefix>/<field>   {"<field>":[{"value":v,"unit":"u"}]}  (DSMRloggerAPI's topics)
   <prefix>/state     {"timestamp":"..","power_delivered":0.037,...}  (all in one)
-for the fields of /api/v1/sm/actual and gas_delivered. What is sent once per
+for the fields of /api/v1/sm/actual and gas_delivered, and in the state the
+quarter-hour figures (peaks.py: quarter_average, quarter_projection,
+month_peak, in kW). What is sent once per
 connection (CONNECT, the online status, Home Assistant discovery) is
 mqtt_hello.py, loaded for it and dropped after.
 """
@@ -34,6 +36,14 @@ from .api_sm import _ACTUAL, _GAS
 _KEEPALIVE = 60
 _BACKOFF_MAX = 300
 _STABLE_S = 60  # a session that lived this long (or 6 intervals) was no storm: the backoff starts again
+_PEAK = fields.index("active_energy_import_maximum_demand_running_month")
+
+
+def _kw(w, key, watts):
+    """`key` and watts as kW; nothing while unknown (Home Assistant then keeps its last)."""
+    if watts >= 0:
+        w.raw(key)
+        w.milli(watts)
 
 
 class MqttPublisher:
@@ -213,6 +223,7 @@ class MqttPublisher:
                 self._name(w, g, gas)
                 w.raw('":')
                 self._number(w, p, g)
+            self._peaks(w, p)
             w.raw("}")
         else:
             w.raw('{"')
@@ -237,6 +248,22 @@ class MqttPublisher:
         buf[1] = (n & 0x7F) | 0x80
         buf[2] = n >> 7
         return 0
+
+    def _peaks(self, w, p):
+        """The quarter-hour figures in the state message (kW): the running quarter's
+        average and projection, this month's peak (the meter's, or peaks.py's)."""
+        pk = self.app.peaks
+        if pk is None:
+            return
+        v = pk.v  # (peaks.AVG, PROJ, PEAK: peaks.py is not imported for them)
+        _kw(w, ',"quarter_average":', v[14])
+        _kw(w, ',"quarter_projection":', v[15])
+        k = _PEAK * 6
+        if p.idx[k]:
+            w.raw(',"month_peak":')
+            w.number(p.buf, p.idx[k], p.idx[k + 1])
+        else:
+            _kw(w, ',"month_peak":', v[9])
 
     def _name(self, w, f, gas):
         if f == gas:

@@ -2,8 +2,9 @@
 CONNECT with the last will, the retained `<prefix>/status` online, and the
 retained Home Assistant discovery configs under
 homeassistant/sensor/<node>/<field>/config (energy kWh total_increasing,
-power kW, voltage V, current A measurement, gas m3), grouped as one device
-named after the meter. Discovery is sent again only when the broker lost our
+power kW, voltage V, current A measurement, gas m3; the quarter-hour figures
+as power sensors), grouped as one device named after the meter. Discovery is
+sent again only when the broker lost our
 session (CONNACK: session present 0; a broker that restarted without
 persistence lost its retained messages too) or the set changed (a CRC of
 what it is made of: meter id, model, prefix, node, fields and units).
@@ -103,6 +104,8 @@ async def hello(pub, writer):
     key = crc16((ident + model + pub.prefix + pub.node).encode())
     for name, f in present:
         key = crc16(_value(pub, f)[1], crc16(name.encode(), key))
+    if pub.app.peaks is not None:
+        key = crc16(b"quarter-hour peaks", key)
     if pub.kept and key == pub.discovery_key:
         return  # the broker has this very set from us: no storm of retained messages
     pub.discovery_key = -1  # (until all of it is sent)
@@ -131,4 +134,13 @@ async def hello(pub, writer):
             cfg["device_class"], cfg["state_class"] = _HA[u]
         topic = "homeassistant/sensor/%s/%s/config" % (pub.node, name)
         await pub._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))
+    if pub.app.peaks is not None:  # the quarter-hour figures in the state message (mqtt.py)
+        for name in ("quarter_average", "quarter_projection", "month_peak"):
+            cfg = {"name": name.replace("_", " "), "unique_id": "dsmr_%s_%s" % (ident, name),
+                   "default_entity_id": "sensor.dsmr_" + name, "object_id": "dsmr_" + name,
+                   "state_topic": pub.prefix + "/state", "value_template": "{{ value_json.%s }}" % name,
+                   "availability_topic": pub.prefix + "/status", "device": device,
+                   "unit_of_measurement": "kW", "device_class": "power", "state_class": "measurement"}
+            topic = "homeassistant/sensor/%s/%s/config" % (pub.node, name)
+            await pub._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))
     pub.discovery_key = key

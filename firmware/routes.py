@@ -51,6 +51,7 @@ class Router:
             (b"/index.html", (self.page, _GET)),
             (b"/api/v1/dev/time", (Lazy(app, "api_dev", "DeviceApi", "time"), _GET)),
             (b"/metrics", (Lazy(app, "api_metrics", "MetricsApi", "metrics"), _GET)),
+            (b"/api/v1/sm/peaks", (Lazy(app, "api_peaks", "PeaksApi", "get"), _GET)),
         ):
             self.exact[path] = route
         self.prefixes = (

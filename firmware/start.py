@@ -40,7 +40,7 @@ def _load_code(s, safe):
             except Exception as e:
                 log.error("%s could not be loaded: %r", name, e)
     for name, wanted in (("wifi", esp32), ("http_server", True), ("routes", True),
-                         ("p1_reader", on), ("samples", on)):
+                         ("p1_reader", on), ("samples", on), ("peaks", on)):
         if wanted:
             load(name)  # the core: without it there is no dongle
 
@@ -74,6 +74,10 @@ async def start(app):
         app.samples = Samples()
         app.reader = P1Reader(s, bufs)
         app.reader.listeners.append(app.samples.update)
+        from .peaks import Peaks
+
+        app.peaks = Peaks(platform.data_path("peaks.bin"))
+        app.reader.listeners.append(app.peaks.update)
         if app.history is not None:
             app.reader.listeners.append(app.history.update)
     router = Router(app)

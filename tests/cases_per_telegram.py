@@ -18,6 +18,7 @@ from dsmr import seal, timestamp
 from firmware.buffers import Buffers
 from firmware.history import History
 from firmware.p1_reader import P1Reader
+from firmware.peaks import Peaks
 from firmware.raw_stream import RawStream
 from firmware.samples import Samples
 
@@ -26,14 +27,14 @@ _N = 40
 _T0 = 1781085600  # 2026-06-10 10:00:00 UTC, an hour's start: no period ends in the run
 
 
-def _telegrams():
+def _telegrams(t0=_T0):
     with open(_HERE + "/fixtures/dsmr50_spec.txt", "rb") as f:
         t = f.read()
     at = t.index(b"0-0:1.0.0(") + 10
     body = t[: t.index(b"!") + 1]
     out = []
     for i in range(_N + 4):
-        ts = timestamp.format(_T0 + 10 * i)
+        ts = timestamp.format(t0 + 10 * i)
         out.append(bytearray(seal(body[:at] + ts + body[at + 13 :])))
     return out
 
@@ -130,11 +131,16 @@ def per_telegram():
     """{listener: bytes allocated per telegram} on this interpreter."""
     reader, chunk, samples, history, raw, client = _setup()
     telegrams = _telegrams()
+    peaks = Peaks(_tmpdir() + "/peaks.bin")
+    # (quarter-hour peaks: from 10:14, so that a quarter ends within the run)
+    across = _telegrams(_T0 + 14 * 60)
     out = {}
     try:
         for name, listener in (("reader", None), ("samples", samples.update), ("history", history.update),
-                               ("raw_stream", raw.send)):
+                               ("raw_stream", raw.send), ("peaks", peaks.update)):
             reader.listeners = [listener] if listener is not None else []
+            if name == "peaks":
+                telegrams = across
             for k in range(2):  # warm up: the first telegram files, sizes, interns
                 _feed_all(reader, chunk, telegrams, k)
                 client.drain()
@@ -154,6 +160,8 @@ def per_telegram():
         assert reader.parser.telegrams >= 4 * _N, reader.parser.telegrams
         assert raw.sent >= _N and client.got >= _N * len(telegrams[0]), (raw.sent, client.got)
         assert samples.n >= _N // 2 and history.rings[0].key == (_T0 + 10 * _N) // 3600, samples.n
+        v = peaks.v
+        assert v[5] >= 0 and v[0] == v[5] + 1, (v[0], v[5])  # a quarter ended (peaks.py: Q, LAST_Q)
     finally:
         client.close()
     return out
@@ -215,6 +223,8 @@ def _mqtt():
     _feed_all(reader, chunk, _telegrams(), 0)
     app = App()
     app.reader = reader
+    app.peaks = Peaks(_tmpdir() + "/peaks.bin")  # (the state message carries its figures)
+    app.peaks.update(reader.parser)
     app.settings = {"mqtt_url": "mqtt://127.0.0.1", "mqtt_prefix": "dsmr-api", "mqtt_interval": 10,
                     "hostname": "dsmr-api"}
 
@@ -247,6 +257,11 @@ def _expected_round(pub, p):
             item += b',"unit":"' + unit + b'"'
         out += publish_packet("dsmr-api/" + name, item + b"}]}")
         state.append(b'"' + name.encode() + b'":' + v)
+    fig = pub.app.peaks.v  # (peaks.py: AVG 14, PROJ 15, PEAK 9)
+    for name, v in (("quarter_average", fig[14]), ("quarter_projection", fig[15]), ("month_peak", fig[9])):
+        if v >= 0:
+            state.append(b'"%s":%d.%03d' % (name.encode(), v // 1000, v % 1000))
+    assert fig[14] >= 0 and fig[15] >= 0, fig  # (they are in the round)
     return out + publish_packet("dsmr-api/state", b"{" + b",".join(state) + b"}")
 
 

@@ -206,3 +206,38 @@ def open_page_routed(browser, fw, pattern, failures):
     page.route(pattern, handle)
     page.goto("http://127.0.0.1:%d/" % fw.port)
     return page, errors
+
+
+def test_the_quarter_hour_peak_card(browser, fw, meter):
+    from harness import fixture
+    from test_e2e_peaks import DutchMeter, local_ts
+
+    t = fixture("fluvius_peaks_13")  # 450 s into the quarter at 2.351 kW; April's peak 2.589 kW
+    meter.send(t)
+    wait_for(lambda: fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram")
+    page, errors = open_page(browser, fw, viewport={"width": 1280, "height": 1600})
+    page.wait_for_function("!document.getElementById('peaks').hidden", timeout=15000)
+    assert page.inner_text("#qavg") == "2.351" and page.inner_text("#mpeak") == "2.589"
+    assert page.inner_text("#qsrc") == "(the meter's figures)"
+    width = page.evaluate("document.getElementById('qfill').style.width")
+    assert width == "90.8%", width  # 2.351 of 2.589
+    assert "over" not in (page.get_attribute("#peaks", "class") or "")
+    assert "projected 1.175 kW" in page.inner_text("#qnote")
+    assert "3.941 kW, the average of 12 monthly peaks" in page.inner_text("#bill")
+    page.click("#peaks summary")
+    rows = page.evaluate("[...document.querySelectorAll('#months tr')].map((r) => [...r.cells].map((c) => c.textContent))")
+    assert len(rows) == 1 + 1 + 13 and rows[1][:2] == ["2024-04", "2.589"], rows
+    assert rows[2] == ["2024-03", "5.980", "2024-03-12 18:30"], rows
+    os.makedirs(SHOTS, exist_ok=True)
+    page.locator("#peaks").screenshot(path=os.path.join(SHOTS, "peaks.png"))
+    # a Dutch meter whose power now will beat this month's peak by the quarter's end
+    m = DutchMeter()
+    t0 = local_ts(2026, 3, 10, 12, 0, 0)
+    tel = m.run(t0, 900, 3600, 1) + m.run(t0 + 900, 300, 1800, 1) + [m.telegram(t0 + 1200, 7200)]
+    meter.send(b"".join(tel))
+    wait_for(lambda: fw.get("/api/v1/sm/telegram").body == tel[-1], 30, "the telegrams")
+    page.wait_for_function("document.getElementById('peaks').classList.contains('over')", timeout=15000)
+    assert page.inner_text("#qsrc") == "(from the meter's counters)"
+    assert page.inner_text("#qavg") == "1.800" and page.inner_text("#mpeak") == "3.600"
+    assert "projected 5.400 kW" in page.inner_text("#qnote") and "above this month's peak" in page.inner_text("#qnote")
+    assert errors == []

@@ -342,3 +342,18 @@ def test_a_long_mqtt_interval_keeps_the_connection_alive(broker, meter, tmp_path
             assert "MQTT: connected" in fw.log() and fw.log().count("MQTT: connected") == 1, fw.log()
         finally:
             fw.stop()
+def test_quarter_hour_figures_as_power_sensors(fw, broker, meter):
+    with Subscriber(broker.port) as sub:
+        meter.send(fixture("fluvius_peaks_13"))  # 10:07:30 into the quarter: 450 s at 2.351 kW, 0 kW now
+        state = json.loads(sub.wait("dsmr-api/state", lambda p: b"quarter_average" in p)[0])
+        assert state["quarter_average"] == 2.351 and state["month_peak"] == 2.589
+        assert state["quarter_projection"] == 1.175  # (2.351 * 450 + 0 * 450) / 900, in whole W
+        peaks = fw.get("/api/v1/sm/peaks").json()
+        assert peaks["quarter"]["projection_kw"] == state["quarter_projection"]
+        base = "homeassistant/sensor/meterkast/%s/config"
+        for name in ("quarter_average", "quarter_projection", "month_peak"):
+            cfg = json.loads(sub.wait(base % name)[0])
+            assert (cfg["device_class"], cfg["state_class"], cfg["unit_of_measurement"]) == ("power", "measurement", "kW")
+            assert cfg["value_template"] == "{{ value_json.%s }}" % name
+            assert cfg["state_topic"] == "dsmr-api/state"
+            assert cfg["unique_id"] == "dsmr_3153414733313031303231363035_" + name
