@@ -22,6 +22,7 @@ No kinder than the esp32 port (ports/esp32/machine_uart.c, machine_pin.c):
 
 import io
 import os
+import time  # (the UART: when it was last read)
 
 from _record import record
 
