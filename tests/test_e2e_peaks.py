@@ -168,6 +168,21 @@ def test_a_dutch_meter_across_a_quarter_a_month_and_a_restart(meter, tmp_path):
         assert d["bill"] == {"average_kw": 4.86, "months": 2, "floor_kw": 2.5, "raised": 0}  # (2.52 + 7.2) / 2
     finally:
         fw.stop()
+    # a record damaged on flash (a power cut while it was written) reads as missing
+    path = tmp_path / "peaks.bin"
+    raw = bytearray(path.read_bytes())
+    slot = (2026 * 12 + 9) % 13 * 18  # October 2026's record
+    assert raw[slot : slot + 4] == (2026 * 12 + 9).to_bytes(4, "little")
+    raw[slot + 5] ^= 1  # its peak, one bit
+    path.write_bytes(bytes(raw))
+    fw = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port)
+    try:
+        meter.wait_client(3)
+        last = m.telegram(t1 + 1100, 360)
+        send(fw, meter, last, last)
+        assert peaks(fw)["months"] == []
+    finally:
+        fw.stop()
 
 
 def test_the_projection_warns_before_the_peak_is_beaten(meter, tmp_path):
