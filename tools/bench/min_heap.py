@@ -13,8 +13,8 @@ Parts:
         history, MQTT and the raw stream off
   full  every feature on: the above plus history (its rings full, as after two
         years), MQTT (to a mosquitto started here, when installed), the raw
-        stream with a client attached, device info and time, settings, history
-        endpoints
+        stream with a client attached, device info and time, settings, history,
+        quarter-hour peaks and Prometheus endpoints
 
 Both run the dongle's platform layer over the fakes of machine, network and
 socket (tests/fakes). Those are C modules in the dongle's flash but Python
@@ -51,9 +51,9 @@ YARDSTICK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-
 
 CORE_PATHS = ["/api/v1/sm/actual", "/api/v0/sm/actual", "/api/v1/sm/info", "/api/v1/sm/fields",
               "/api/v1/sm/fields/power_delivered", "/api/v1/sm/telegram", "/", "/nope"]
-FULL_PATHS = CORE_PATHS + ["/api/v1/sm/samples", "/api/v1/dev/info", "/api/v1/dev/time",
+FULL_PATHS = CORE_PATHS + ["/api/v1/sm/samples", "/api/v1/sm/peaks", "/api/v1/dev/info", "/api/v1/dev/time",
                            "/api/v1/dev/settings", "/api/v1/hist/hours", "/api/v1/hist/usage/days",
-                           "/api/v1/hist/months/asc"]
+                           "/api/v1/hist/months/asc", "/metrics"]
 # The targets (issue #11): the whole firmware at 80k, the core at 64k, on the yardstick.
 TARGETS = {"core": 64, "full": 80}
 
