@@ -12,6 +12,8 @@ import pytest
 
 from conftest import MICROPYTHON
 
+pytestmark = pytest.mark.cpython_only  # host-side only: not run again on the yardstick
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 

@@ -24,6 +24,10 @@ import pytest
 from conftest import MICROPYTHON, built_for
 from harness import ESP32LIKE, ROOT, fixture, free_port, get, wait_for
 
+# These tests pick their interpreters themselves (the `target` fixture: the yardstick and the
+# unix port), so the yardstick pass of `make test` does not run them a second time.
+pytestmark = pytest.mark.cpython_only
+
 RESTART = 75
 UNIX_HEAP = os.environ.get("DSMR_TEST_HEAP", "168k")  # (the unix port from sources: tests/harness.py)
 
