@@ -96,17 +96,19 @@ def write(ring, key, values):
 def decode(raw, key):
     if len(raw) != SIZE:
         return None
-    k, a, b, c, d, e, crc = struct.unpack(_FMT, raw)
-    if k != key or crc != crc16(raw[: SIZE - 2]):
+    # (CRC-16/ARC over the record and its own CRC, little-endian, is 0: no slice)
+    if _key(raw) != key or crc16(raw) != 0:
         return None
-    return a, b, c, d, e
+    return struct.unpack_from("<5i", raw, 4)
 
 
 def recid(which, key):
     """DSMRloggerAPI's record id: YYMMDDHH (local), YYMMDD or YYMM; and S/W for hours."""
-    if which == HOURS:
-        y, m, d, h, _, _, _, summer = timestamp.local(key * 3600)
-        return "%02d%02d%02d%02d" % (y % 100, m, d, h), "S" if summer else "W"
+    if which == HOURS:  # (in hours: key * 3600 would be a big int on the dongle)
+        summer = timestamp.is_summer_hour(key)
+        local = key + (2 if summer else 1)
+        y, m, d = timestamp.civil_from_days(local // 24)
+        return "%02d%02d%02d%02d" % (y % 100, m, d, local % 24), "S" if summer else "W"
     if which == DAYS:
         y, m, d = timestamp.civil_from_days(key)
         return "%02d%02d%02d" % (y % 100, m, d), None

@@ -32,15 +32,22 @@ def civil_from_days(z):
     return y + (m <= 2), m, d
 
 
-def _last_sunday_utc1(y, m):
-    """Unix seconds of 01:00 UTC on the last Sunday of month m (31 days)."""
+def _last_sunday(y, m):
+    """Days since 1970 of the last Sunday of month m (31 days)."""
     d31 = days_from_civil(y, m, 31)
-    return (d31 - (d31 + 4) % 7) * 86400 + 3600
+    return d31 - (d31 + 4) % 7
 
 
 def is_summer(unix):
     y = civil_from_days(unix // 86400)[0]
-    return _last_sunday_utc1(y, 3) <= unix < _last_sunday_utc1(y, 10)
+    return _last_sunday(y, 3) * 86400 + 3600 <= unix < _last_sunday(y, 10) * 86400 + 3600
+
+
+def is_summer_hour(h):
+    """is_summer() of the UTC hour h (hours since 1970), in small ints: a Unix time
+    is a heap-allocated big int on a 32-bit MicroPython."""
+    y = civil_from_days(h // 24)[0]
+    return _last_sunday(y, 3) * 24 + 1 <= h < _last_sunday(y, 10) * 24 + 1
 
 
 def local(unix):
