@@ -61,7 +61,8 @@ def guard(fn, *args):
 
 class Lazy:
     """A route handler whose module is loaded for a request and dropped after it:
-    `Lazy(app, "api_dev", "DeviceApi", "info")`."""
+    `Lazy(app, "api_dev", "DeviceApi", "info")` is DeviceApi(app).info from
+    firmware/api_dev.py (routes.py names each such handler once)."""
 
     def __init__(self, app, module, cls, method):
         self.app = app

@@ -7,10 +7,32 @@ history, settings and setup endpoints are loaded for their request and
 dropped after it (lazy.py). In safe mode (bootguard.py) `/` is the setup
 page and only the device endpoints a person needs to fix the settings are
 served (a firmware update endpoint belongs among them).
+
+Each handler loaded per request is named once, in the table below, as
+module, class, method: `Lazy(app, "api_dev", "DeviceApi", "info")` is
+`DeviceApi(app).info(req, w)` from firmware/api_dev.py. The imports under
+TYPE_CHECKING spell the same names as import paths, for readers and for
+pyright (which checks that each class has its method); they are never
+compiled in (the constant is 0: the block costs no heap) and
+tests/test_routes.py checks that they and the table name the same things.
 """
 
 from . import api_sm
 from .lazy import Lazy
+
+TYPE_CHECKING = const(0)  # pyright: ignore[reportUndefinedVariable]  (the compiler knows const)
+if TYPE_CHECKING:
+    from .api_dev import DeviceApi
+    from .api_hist import HistoryApi
+    from .api_metrics import MetricsApi
+    from .api_peaks import PeaksApi
+    from .api_restart import RestartApi
+    from .api_settings import SettingsApi
+    from .api_setup import SetupApi
+    from .static import Static
+
+    _ = (SetupApi.page, Static.index, SetupApi.save, DeviceApi.info, SettingsApi.settings, RestartApi.restart,
+         DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle)
 
 _GET = (b"GET",)
 
