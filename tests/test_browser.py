@@ -1,6 +1,7 @@
 """The web page at `/` in a real headless Chromium (Debian's), driven by Playwright,
 against the firmware under MicroPython fed by meter-timed telegrams."""
 
+import json
 import os
 import shutil
 import sys
@@ -70,7 +71,9 @@ def test_page_shows_live_values_charts_and_history(browser, fw, meter):
     page.click("text=days")
     page.wait_for_function("document.querySelector('[data-h=days]').getAttribute('aria-pressed') === 'true'")
     page.wait_for_function("document.getElementById('raw').textContent.startsWith('/')", timeout=20000)
-    assert "telegramcount" in page.inner_text("#dev")
+    # the device card answers "is it working?"; every counter is folded away
+    assert "connected, last telegram" in page.inner_text("#health")
+    assert "telegramcount" in page.text_content("#dev") and "telegramcount" not in page.inner_text("#dev")
     os.makedirs(SHOTS, exist_ok=True)
     page.click("text=hours")
     time.sleep(0.5)
@@ -85,11 +88,14 @@ def test_page_shows_live_values_charts_and_history(browser, fw, meter):
 def test_settings_change_round_trips(browser, fw, meter):
     feed_hours(meter, fw, 1)
     page, errors = open_page(browser, fw)
-    page.wait_for_selector("input[name=http_timeout]")
+    page.wait_for_selector("input[name=http_timeout]", state="attached")
+    page.click("text=Advanced")  # folded away
     page.fill("input[name=http_timeout]", "9")
     page.click("text=Save changes")
     page.wait_for_function("document.getElementById('saved').textContent.startsWith('saved')", timeout=10000)
-    assert "http_timeout" in page.inner_text("#saved")
+    assert page.inner_text("#saved") == "saved: Request timeout"
+    assert page.is_hidden("#restart")  # takes effect at once
+    assert page.is_visible("input[name=http_timeout]")  # Advanced stays open
     by = {s["name"]: s["value"] for s in fw.get("/api/v1/dev/settings").json()["settings"]}
     assert by["http_timeout"] == 9
     page.fill("input[name=hostname]", "")  # invalid (the browser checks numbers itself)
@@ -171,7 +177,7 @@ def test_the_page_never_has_more_than_two_requests_in_flight(browser, fw, meter)
     page.add_init_script(COUNT_FETCHES)
     page.goto("http://127.0.0.1:%d/" % fw.port)
     page.wait_for_function("document.getElementById('raw').textContent.startsWith('/')", timeout=20000)
-    page.wait_for_selector("input[name=http_timeout]")
+    page.wait_for_selector("input[name=http_timeout]", state="attached")
     counts = page.evaluate("window.__fetches")
     assert counts["all"] >= 7 and counts["most"] == 2, counts
 
@@ -179,7 +185,7 @@ def test_the_page_never_has_more_than_two_requests_in_flight(browser, fw, meter)
 def test_a_request_dropped_by_the_dongle_is_retried_once(browser, fw, meter):
     feed_hours(meter, fw, 1)
     page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=1)
-    page.wait_for_selector("input[name=http_timeout]", timeout=10000)
+    page.wait_for_selector("input[name=http_timeout]", state="attached", timeout=10000)
     assert [e for e in errors if "ERR_CONNECTION_RESET" not in e] == []
     # dropped twice in a row: given up, the form stays empty and the page keeps going
     page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=2)
@@ -241,4 +247,164 @@ def test_the_quarter_hour_peak_card(browser, fw, meter):
     assert page.inner_text("#qavg") == "1.800" and page.inner_text("#mpeak") == "3.600"
     assert "projected 5.400 kW" in page.inner_text("#qnote") and "above this month's peak" in page.inner_text("#qnote")
     # (a connection the dongle dropped is the server's business, tests/test_e2e_fair.py: script errors are ours)
+    assert [e for e in errors if not e.startswith("Failed to load resource: net::")] == []
+
+
+def open_at(browser, fw, path="/", **kw):
+    """The page, with its console errors and the bodies of the requests it POSTs."""
+    page = browser.new_page(**kw)
+    errors, posts = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: posts.append((r.url.split("/", 3)[3], r.post_data)) if r.method == "POST" else None)
+    page.goto("http://127.0.0.1:%d%s" % (fw.port, path))
+    return page, errors, posts
+
+
+def test_dutch_and_english_follow_the_browser_with_a_switch(browser, fw, meter):
+    feed_hours(meter, fw, 1)
+    os.makedirs(SHOTS, exist_ok=True)
+    page, errors, _ = open_at(browser, fw, locale="nl-BE", viewport={"width": 1280, "height": 1600})
+    page.wait_for_function("document.getElementById('pin').textContent !== '–'", timeout=10000)
+    page.wait_for_selector("#settings legend")
+    assert page.evaluate("document.documentElement.lang") == "nl"
+    assert page.inner_text("section h2 >> nth=0") == "Vermogen nu"
+    assert page.inner_text("#state") == "live" and page.inner_text("#stamp").startswith("metertijd ")
+    pin = page.inner_text("#pin")
+    assert "," in pin and "." not in pin, pin  # a decimal comma
+    page.wait_for_function("document.getElementById('health').textContent.includes('verbonden')", timeout=10000)
+    assert "In bedrijf" in page.inner_text("#health")
+    assert page.inner_text("#settings legend >> nth=0") == "Meteraansluiting"
+    assert "Snelheid" in page.inner_text("#settings") and "Geavanceerd" in page.inner_text("#settings")
+    assert page.inner_text("#lang") == "English"
+    page.wait_for_function("Number(document.getElementById('hour').dataset.points) > 10", timeout=10000)
+    page.wait_for_function("document.getElementById('today').textContent.includes('kWh')", timeout=10000)
+    time.sleep(0.5)
+    page.screenshot(path=os.path.join(SHOTS, "screenshot-nl.png"), full_page=True)
+    # the switch: English at once, numbers with a decimal point, and it is remembered
+    page.click("#lang")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.inner_text("section h2 >> nth=0") == "Power now"
+    assert page.inner_text("#settings legend >> nth=0") == "Meter connection"
+    page.wait_for_function("document.getElementById('pin').textContent.includes('.')", timeout=10000)
+    page.wait_for_function("document.getElementById('health').textContent.includes('connected, last')", timeout=15000)
+    page.reload()
+    page.wait_for_selector("#settings legend")
+    assert page.inner_text("section h2 >> nth=0") == "Power now"
+    # any other language: English
+    page2, errors2, _ = open_at(browser, fw, locale="fr-FR")
+    page2.wait_for_selector("#settings legend")
+    assert page2.inner_text("section h2 >> nth=0") == "Power now" and page2.inner_text("#lang") == "Nederlands"
+    assert page2.evaluate("document.documentElement.lang") == "en"
+    assert errors == errors2 == []
+
+
+def test_a_non_zero_error_counter_is_highlighted_with_what_to_check(browser, fw, meter):
+    from dsmr import seal
+    from harness import fixture
+
+    good = seal(fixture("dsmr50_spec"))
+    at = good.index(b"1-0:1.8.1(") + 12
+    bad = good[:at] + bytes([good[at] ^ 1]) + good[at + 1 :]  # one digit off: the CRC no longer fits
+    meter.send(good + bad + good)
+    wait_for(lambda: counters(fw)["crcerrors"] == 1, 10, "a CRC error counted")
+    page, errors, _ = open_at(browser, fw, viewport={"width": 390, "height": 844})
+    page.wait_for_selector("#problems li")
+    problems = page.locator("#problems li")
+    assert problems.count() == 1
+    assert problems.inner_text().startswith("crcerrors: 1 Telegrams with a bad checksum")
+    assert "pull-up" in problems.inner_text() and "bad" in problems.get_attribute("class")
+    assert page.evaluate("getComputedStyle(document.querySelector('#problems li')).color") != page.evaluate(
+        "getComputedStyle(document.querySelector('#health td')).color")  # it stands out
+    page.click("text=All counters")
+    assert page.evaluate("[...document.querySelectorAll('#dev tr.hl')].map((r) => r.cells[0].textContent)") == ["crcerrors"]
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")  # a phone, counters open
+    # in Dutch
+    page2, errors2, _ = open_at(browser, fw, locale="nl-NL")
+    page2.wait_for_selector("#problems li")
+    assert page2.inner_text("#problems li").startswith("crcerrors: 1 Telegrammen met een fout controlegetal")
+    assert errors == errors2 == []
+
+
+def counters(fw):
+    return {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
+
+
+def test_settings_send_only_what_changed_and_a_restart_is_offered(browser, fw, meter):
+    feed_hours(meter, fw, 1)
+    page, errors, posts = open_at(browser, fw, viewport={"width": 390, "height": 844})
+    page.wait_for_selector("input[name=hist_hours]")
+    # grouped, labelled, with unit, help and range; Advanced and PC-only folded away
+    assert page.locator("#settings legend").all_inner_texts() == [
+        "Meter connection", "Wi-Fi", "Home Assistant / MQTT", "History", "Security"]
+    assert page.is_hidden("input[name=sim_speed]") and page.is_hidden("input[name=http_buffer]")
+    baud = page.locator(".set", has=page.locator("input[name=p1_baud]"))
+    assert baud.inner_text().startswith("Speed")
+    assert "300 to 921600 baud." in baud.inner_text() and "After a restart." in baud.inner_text()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")  # a phone
+    page.fill("input[name=hist_hours]", "24")
+    page.click("text=Save changes")
+    page.wait_for_selector("#restart:not([hidden])")
+    assert posts == [("api/v1/dev/settings", '{"hist_hours":24}')]  # only what changed
+    assert page.inner_text("#rsmsg") == "Takes effect after a restart: Hours kept."
+    # the dongle lists the value in effect (48) until the restart: the form shows what was saved
+    assert {s["name"]: s["value"] for s in fw.get("/api/v1/dev/settings").json()["settings"]}["hist_hours"] == 48
+    assert page.input_value("input[name=hist_hours]") == "24"
+    assert "Saved: in effect after a restart." in page.inner_text(".set:has(input[name=hist_hours])")
+    # saving again without a change sends nothing
+    page.click("text=Save changes")
+    assert page.inner_text("#saved") == "nothing changed" and len(posts) == 1
+    page.click("#rsbtn")
+    assert fw.exited() != 0  # (on a PC the firmware ends where the dongle reboots)
+    assert posts[1][0] == "api/v1/dev/restart"
+    with open(os.path.join(os.path.dirname(fw.log_path), "settings.json")) as f:
+        assert json.load(f)["hist_hours"] == 24  # what the next boot reads
+    assert page.inner_text("#rsmsg") == "Restarting…"
+    assert [e for e in errors if not e.startswith("Failed to load resource: net::")] == []
+
+
+def test_the_settings_form_works_with_the_keyboard_alone(browser, fw, meter):
+    feed_hours(meter, fw, 1)
+    page, errors, posts = open_at(browser, fw)
+    page.wait_for_selector("input[name=hist_days]")
+
+    def tab_to(selector):
+        for _ in range(150):
+            page.keyboard.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError("Tab never reached " + selector)
+
+    tab_to("input[name=hist_days]")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    tab_to("#settings summary")  # Advanced, folded: open it with the keyboard
+    page.keyboard.press("Enter")
+    tab_to("input[name=http_keepalive]")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("20")
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_selector("#restart:not([hidden])")
+    assert [json.loads(b) for _, b in posts] == [{"hist_days": 7, "http_keepalive": 20}]
+    assert page.evaluate("document.activeElement.id") == "rsbtn"  # the next step has the focus
+    by = {s["name"]: s["value"] for s in fw.get("/api/v1/dev/settings").json()["settings"]}
+    assert by["http_keepalive"] == 20 and by["hist_days"] == 14  # 7 after a restart
+    assert page.inner_text("#rsmsg") == "Takes effect after a restart: Days kept."
+    page.keyboard.press("Enter")  # the restart button
+    assert fw.exited() != 0
+    assert [e for e in errors if not e.startswith("Failed to load resource: net::")] == []
+
+
+def test_the_quarter_hour_peak_card_in_dutch(browser, fw, meter):
+    from harness import fixture
+
+    t = fixture("fluvius_peaks_13")  # a Flemish meter: 2.351 kW so far, April's peak 2.589 kW
+    meter.send(t)
+    wait_for(lambda: fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram")
+    page, errors, _ = open_at(browser, fw, locale="nl-BE")
+    page.wait_for_function("!document.getElementById('peaks').hidden", timeout=15000)
+    assert page.inner_text("#peaks h2").startswith("Kwartierpiek")
+    assert page.inner_text("#qavg") == "2,351" and page.inner_text("#qsrc") == "(de cijfers van de meter)"
+    assert page.inner_text("#qnote").startswith("verwacht 1,175 kW aan het eind van het kwartier")
+    assert "3,941 kW, het gemiddelde van 12 maandpieken" in page.inner_text("#bill")
     assert [e for e in errors if not e.startswith("Failed to load resource: net::")] == []
