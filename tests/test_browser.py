@@ -161,11 +161,14 @@ def test_the_meter_clock_is_readable_with_summer_or_winter_on_hover(browser, fw,
 
 
 # Counts the page's fetches in flight (wrapped before the page's script runs).
-COUNT_FETCHES = """
-window.__fetches = {now: 0, most: 0, all: 0};
+COUNT_FETCHES = r"""
+window.__fetches = {now: 0, most: 0, all: 0, loaded: 0, mostLoaded: 0};
 const f = window.fetch;
-window.fetch = (...a) => { const c = window.__fetches; c.now++; c.all++; c.most = Math.max(c.most, c.now);
-  return f(...a).finally(() => { c.now--; }); };
+window.fetch = (...a) => {
+  const c = window.__fetches, loaded = !/\/api\/v1\/sm\/(actual|fields|telegram|samples)/.test(a[0]);
+  c.now++; c.all++; c.most = Math.max(c.most, c.now);
+  if (loaded) { c.loaded++; c.mostLoaded = Math.max(c.mostLoaded, c.loaded); }
+  return f(...a).finally(() => { c.now--; if (loaded) c.loaded--; }); };
 """
 
 
@@ -180,6 +183,8 @@ def test_the_page_never_has_more_than_two_requests_in_flight(browser, fw, meter)
     page.wait_for_selector("input[name=http_timeout]", state="attached")
     counts = page.evaluate("window.__fetches")
     assert counts["all"] >= 7 and counts["most"] == 2, counts
+    # of the endpoints the dongle loads per request (device, settings, history, peaks), one at a time
+    assert counts["mostLoaded"] == 1, counts
 
 
 def test_a_request_dropped_by_the_dongle_is_retried_once(browser, fw, meter):
@@ -187,6 +192,9 @@ def test_a_request_dropped_by_the_dongle_is_retried_once(browser, fw, meter):
     page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=1)
     page.wait_for_selector("input[name=http_timeout]", state="attached", timeout=10000)
     assert [e for e in errors if "ERR_CONNECTION_RESET" not in e] == []
+    # an answer "out of memory: try again" (503) is asked again once, a second later
+    page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=1, status=503)
+    page.wait_for_selector("input[name=http_timeout]", state="attached", timeout=10000)
     # dropped twice in a row: given up, the form stays empty and the page keeps going
     page, errors = open_page_routed(browser, fw, "**/api/v1/dev/settings", failures=2)
     page.wait_for_function("document.getElementById('state').textContent === 'live'", timeout=10000)
@@ -194,8 +202,9 @@ def test_a_request_dropped_by_the_dongle_is_retried_once(browser, fw, meter):
     assert page.query_selector("input[name=http_timeout]") is None
 
 
-def open_page_routed(browser, fw, pattern, failures):
-    """The page with its first `failures` requests matching `pattern` reset by the network."""
+def open_page_routed(browser, fw, pattern, failures, status=None):
+    """The page with its first `failures` requests matching `pattern` reset by the network
+    (or answered `status`, out of memory)."""
     page = browser.new_page()
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -205,7 +214,10 @@ def open_page_routed(browser, fw, pattern, failures):
     def handle(route):
         if left[0]:
             left[0] -= 1
-            route.abort("connectionreset")
+            if status:
+                route.fulfill(status=status, content_type="application/json", body='{"error": "out of memory: try again"}')
+            else:
+                route.abort("connectionreset")
         else:
             route.continue_()
 
@@ -408,3 +420,24 @@ def test_the_quarter_hour_peak_card_in_dutch(browser, fw, meter):
     assert page.inner_text("#qnote").startswith("verwacht 1,175 kW aan het eind van het kwartier")
     assert "3,941 kW, het gemiddelde van 12 maandpieken" in page.inner_text("#bill")
     assert [e for e in errors if not e.startswith("Failed to load resource: net::")] == []
+
+
+def test_the_device_card_on_the_dongle_shows_the_wifi_signal(browser, tmp_path, meter):
+    """The dongle's platform layer over the fakes (tests/test_e2e_esp32.py): its network
+    gives a signal of -61 dBm, three bars of four."""
+    from test_e2e_esp32 import Dongle
+
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home"}) as d:
+        meter.wait_client()
+        wait_for(lambda: "joined home" in d.fw.log(), 20, "joined")
+        t = stamped(b"261130120000W")
+        meter.send(t)
+        wait_for(lambda: d.fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram")
+        page, errors, _ = open_at(browser, d.fw, locale="nl-NL")
+        page.wait_for_function("document.getElementById('health').textContent.includes('dBm')", timeout=15000)
+        wifi = page.locator("#health tr", has_text="Wifi")
+        assert wifi.inner_text().split("\t")[-1].strip().startswith("-61 dBm")
+        assert page.evaluate("document.querySelectorAll('#health .sig i.on').length") == 3
+        # (/api/v1/sm/peaks right after another endpoint loaded per request may answer 503,
+        # out of memory, at this heap: the page asks again a second later)
+        assert [e for e in errors if "status of 503" not in e] == []
