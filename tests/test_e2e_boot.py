@@ -441,3 +441,40 @@ def test_ctrl_c_mpremote_and_soft_resets_never_let_the_watchdog_reset_the_board(
     wait_for(lambda: b.events()[-1]["event"] == "wdt_feed" and len(b.events("timer_deinit")) >= 3, 10,
              "the firmware feeding the watchdog")
     assert len(b.events("wdt_feed")) > feeds and b.alive_for(3)
+
+
+@pytest.mark.parametrize("wifi", ["ok", "fail"])
+def test_safe_mode_on_the_dongle_joins_the_saved_network_or_opens_the_setup_access_point(tmp_path, meter, wifi):
+    from harness import Firmware
+
+    hw = str(tmp_path / "hardware.log")
+    with open(hw + ".rtc", "wb") as f:  # the fake's RTC memory: three boots failed before this one
+        f.write(b"BG1 3 0 stopped: MemoryError()")
+    (tmp_path / "settings.json").write_text(json.dumps({"wifi_ssid": "home", "wifi_password": "pw",
+                                                        "wdt_timeout": 2}))
+    env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": os.path.join(ROOT, "tests", "fakes") + ":.frozen",
+           "FAKE_LOG": hw, "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": wifi, "DSMR_HEALTHY_S": "1",
+           "DSMR_WIFI_TIMEOUT": "5"}  # (safe mode: the default 30 s, save for a PC's overrides)
+    fw = Firmware(tmp_path, "uart", heap=UNIX_HEAP, root=ROOT, env=env)
+    try:
+        def events(kind):
+            with open(hw) as f:
+                return [e for e in (json.loads(x) for x in f if x.strip()) if e["event"] == kind]
+
+        assert "SAFE MODE: 3 boots in a row failed; the last: stopped: MemoryError()" in fw.log()
+        wait_for(lambda: events("connect"), 10, "the station tried")
+        assert events("connect")[0]["ssid"] == "home"  # the saved network, kept in safe mode
+        if wifi == "fail":
+            wait_for(lambda: events("config"), 15, "the setup access point")
+            assert events("config")[0]["essid"].startswith("dsmr-api-")
+        else:
+            wait_for(lambda: "joined home" in fw.log(), 10, "joined")
+            assert not events("config")
+        page = fw.get("/")
+        assert page.status == 200 and b"Safe mode" in page.body and b"MemoryError()" in page.body
+        time.sleep(2.5)  # past DSMR_HEALTHY_S: safe mode neither reads the meter nor starts a watchdog
+        assert not events("uart") and not events("wdt_init") and meter.connections == 0
+        with open(hw + ".rtc", "rb") as f:
+            assert f.read().startswith(b"BG1 4 ")  # and is not healthy: only a restart asked for leaves it
+    finally:
+        fw.stop()
