@@ -13,6 +13,9 @@ from dsmr import timestamp
 
 from . import platform, sockets, uptime
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+_TIMESTAMP = const(3)  # fields.TIMESTAMP (fields is not imported for it)
+
 _2023 = 1672531200  # a clock before this has not been set
 
 
@@ -150,8 +153,9 @@ def now(reader):
     if t >= _2023:
         return int(t), "clock"
     p = reader.parser
-    if p.telegrams and p.idx[18]:  # timestamp: field 3, 6 slots each
-        ts = timestamp.parse(bytes(p.buf[p.idx[18] : p.idx[19]]))
+    k = _TIMESTAMP * _SLOTS
+    if p.telegrams and p.idx[k]:
+        ts = timestamp.parse(bytes(p.buf[p.idx[k] : p.idx[k + 1]]))
         if ts is not None:
             return ts + max(0, reader.seconds_since_telegram()), "meter"
     return int(t), "unset"

@@ -20,6 +20,11 @@ from dsmr import fields
 
 from . import uptime
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+_P_PEAK = const(9)  # in peaks.py's v: this month's peak, the running quarter's average and projection
+_P_AVG = const(14)
+_P_PROJ = const(15)
+
 _F = fields.index
 _IN = (_F("energy_delivered_tariff1"), _F("energy_delivered_tariff2"))
 _OUT = (_F("energy_returned_tariff1"), _F("energy_returned_tariff2"))
@@ -71,7 +76,7 @@ class MetricsApi:
     def _field(self, w, name, label, n, f):
         """`name{label="n"} value` from field f's digits, when the meter sent a plain number."""
         p = self.app.reader.parser
-        k = f * 6
+        k = f * _SLOTS
         s = p.idx[k]
         e = p.idx[k + 1]
         if not s or not _plain(p.buf, s, e):
@@ -92,12 +97,12 @@ class MetricsApi:
         field, unlabelled). None when the meter sends none of them."""
         p = self.app.reader.parser
         if not label:
-            if p.idx[fs * 6]:
+            if p.idx[fs * _SLOTS]:
                 self._head(w, name, kind, text)
                 self._field(w, name, label, 0, fs)
             return
         for i in range(len(fs)):
-            if p.idx[fs[i] * 6]:
+            if p.idx[fs[i] * _SLOTS]:
                 break
         else:
             return
@@ -107,7 +112,7 @@ class MetricsApi:
 
     def _demand(self, w, name, text, f, watts):
         """Field f when the meter sends it, else `watts` (W; none while negative)."""
-        if f >= 0 and self.app.reader.parser.idx[f * 6]:
+        if f >= 0 and self.app.reader.parser.idx[f * _SLOTS]:
             self._fields(w, name, "gauge", text, "", f)
         elif watts >= 0:
             self._head(w, name, "gauge", text)
@@ -146,11 +151,11 @@ class MetricsApi:
             pk = app.peaks
             v = pk.v if pk is not None else _NONE
             self._demand(w, "dsmr_demand_average_kw", "The running quarter-hour's average import demand (kW).",
-                         _DEMAND, v[14])  # (peaks.AVG, PROJ, PEAK: peaks.py is not imported for them)
+                         _DEMAND, v[_P_AVG])  # (peaks.py is not imported for its names)
             self._demand(w, "dsmr_demand_projection_kw",
-                         "The running quarter-hour's demand projected to its end at the power now (kW).", -1, v[15])
+                         "The running quarter-hour's demand projected to its end at the power now (kW).", -1, v[_P_PROJ])
             self._demand(w, "dsmr_demand_month_peak_kw", "This month's highest quarter-hour import demand (kW).",
-                         _PEAK, v[9])
+                         _PEAK, v[_P_PEAK])
         now = self.now
         if not self.taken:
             self.taken = True

@@ -26,6 +26,10 @@ from dsmr._compat import const
 
 from .lazy import load, unload
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+_STAMP = const(4)  # where the first group of a line with several is
+_ENTRY = const(6)  # profile.ENTRY: slots per entry of profile.entries()
+
 _AVG = fields.index("active_energy_import_current_average_demand")
 _PEAK = fields.index("active_energy_import_maximum_demand_running_month")
 _PROFILE = fields.index("active_energy_import_maximum_demand_last_13_months")
@@ -55,7 +59,7 @@ class PeaksApi:
             req.extra = b"Retry-After: 5\r\n"
             w.raw(_NO_TELEGRAM)
             return 503
-        meter = p.idx[_PEAK * 6] != 0
+        meter = p.idx[_PEAK * _SLOTS] != 0
         v = pk.v
         w.raw('{"source": "')
         w.raw("meter" if meter else "counters")
@@ -71,8 +75,8 @@ class PeaksApi:
         w.raw('},\n "month": {')
         bill = []
         if meter:
-            k = _PEAK * 6
-            s = p.idx[fields.TIMESTAMP * 6]
+            k = _PEAK * _SLOTS
+            s = p.idx[fields.TIMESTAMP * _SLOTS]
             w.raw('"month": "20')
             w.raw(p.buf, s, s + 2)
             w.raw("-")
@@ -80,7 +84,7 @@ class PeaksApi:
             w.raw('", "peak_kw": ')
             w.number(p.buf, p.idx[k], p.idx[k + 1])
             w.raw(', "at": ')
-            _stamp(w, p.buf, p.idx[k + 4], p.idx[k + 5])
+            _stamp(w, p.buf, p.idx[k + _STAMP], p.idx[k + _STAMP + 1])
             bill.append(p.milli(_PEAK))
         else:
             w.raw('"month": ')
@@ -115,7 +119,7 @@ class PeaksApi:
         return 200
 
     def _profile(self, w, p, bill):
-        k = _PROFILE * 6
+        k = _PROFILE * _SLOTS
         from dsmr import profile
 
         try:
@@ -127,7 +131,7 @@ class PeaksApi:
             if "profile" in d:
                 del d["profile"]
         for i in range(n):
-            o = i * 6  # (profile.ENTRY)
+            o = i * _ENTRY
             b = p.buf
             s = out[o]  # the period's start: the month after the peak's
             y = (b[s] - 0x30) * 10 + b[s + 1] - 0x30

@@ -16,6 +16,9 @@ status. Before the first telegram they answer 503 with a JSON error and
 from dsmr import fields
 from dsmr.fields import DBL, NAMES, NUM, OFFSETS
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+_UNIT = const(2)  # where in them the unit is
+
 _NO_TELEGRAM = b'{"error": "no telegram received from the meter yet"}\n'
 _GAS = b"gas_delivered"
 
@@ -79,7 +82,7 @@ class SmartMeterApi:
         w.raw('": ' if flat else '", "value": ')
         p = self.parser
         idx = p.idx
-        k = f * 6
+        k = f * _SLOTS
         s = idx[k]
         if s == 0:
             w.raw('"-"')
@@ -89,9 +92,9 @@ class SmartMeterApi:
                 w.number(p.buf, s, idx[k + 1])
             else:
                 w.string(p.buf, s, idx[k + 1])
-            if not flat and idx[k + 2]:
+            if not flat and idx[k + _UNIT]:
                 w.raw(', "unit": ')
-                w.string(p.buf, idx[k + 2], idx[k + 3])
+                w.string(p.buf, idx[k + _UNIT], idx[k + _UNIT + 1])
         if not flat:
             w.raw("}")
 
@@ -108,7 +111,7 @@ class SmartMeterApi:
         n = fields.COUNT if which is None else len(which)
         for i in range(n):  # (a plain range loop allocates nothing)
             f = i if which is None else which[i]
-            if not present or p.idx[f * 6]:
+            if not present or p.idx[f * _SLOTS]:
                 self._item(w, first, f, None, flat)
                 first = False
         if gas:

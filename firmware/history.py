@@ -22,6 +22,8 @@ from dsmr import fields, timestamp
 
 from .lazy import load, unload
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+
 HOURS = 0
 DAYS = 1
 MONTHS = 2
@@ -80,7 +82,7 @@ class History:
         """P1 reader listener: file the current telegram's counters under its periods.
         Allocates nothing, but when a period ends (its record is written) or a day
         begins."""
-        ts = fields.TIMESTAMP * 6
+        ts = fields.TIMESTAMP * _SLOTS
         # minutes, not a Unix time: that is a heap-allocated big int on the dongle
         m = timestamp.minutes_at(p.buf, p.idx[ts], p.idx[ts + 1])
         if m < 0:

@@ -33,6 +33,12 @@ from .lazy import load, unload
 from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+_UNIT = const(2)  # where in them the unit is
+_P_PEAK = const(9)  # in peaks.py's v: this month's peak, the running quarter's average and projection
+_P_AVG = const(14)
+_P_PROJ = const(15)
+
 _KEEPALIVE = 60
 _BACKOFF_MAX = 300
 _STABLE_S = 60  # a session that lived this long (or 6 intervals) was no storm: the backoff starts again
@@ -187,7 +193,7 @@ class MqttPublisher:
             elif i == len(_ACTUAL):
                 f = gas
             i += 1
-            if i <= len(_ACTUAL) + 1 and (f < 0 or not p.idx[f * 6]):
+            if i <= len(_ACTUAL) + 1 and (f < 0 or not p.idx[f * _SLOTS]):
                 continue  # a field the meter does not send
             start = self._render(p, f, gas)
             if start >= 0 and not self._write(writer, start):
@@ -216,7 +222,7 @@ class MqttPublisher:
             first = True
             for i in range(len(_ACTUAL) + 1):
                 g = _ACTUAL[i] if i < len(_ACTUAL) else gas
-                if g < 0 or not p.idx[g * 6]:
+                if g < 0 or not p.idx[g * _SLOTS]:
                     continue
                 w.raw('"' if first else ',"')
                 first = False
@@ -230,7 +236,7 @@ class MqttPublisher:
             self._name(w, f, gas)
             w.raw('":[{"value":')
             self._number(w, p, f)
-            k = f * 6 + 2
+            k = f * _SLOTS + _UNIT
             if p.idx[k]:
                 w.raw(',"unit":"')
                 w.raw(p.buf, p.idx[k], p.idx[k + 1])
@@ -255,15 +261,15 @@ class MqttPublisher:
         pk = self.app.peaks
         if pk is None:
             return
-        v = pk.v  # (peaks.AVG, PROJ, PEAK: peaks.py is not imported for them)
-        _kw(w, ',"quarter_average":', v[14])
-        _kw(w, ',"quarter_projection":', v[15])
-        k = _PEAK * 6
+        v = pk.v  # (peaks.py is not imported for its names)
+        _kw(w, ',"quarter_average":', v[_P_AVG])
+        _kw(w, ',"quarter_projection":', v[_P_PROJ])
+        k = _PEAK * _SLOTS
         if p.idx[k]:
             w.raw(',"month_peak":')
             w.number(p.buf, p.idx[k], p.idx[k + 1])
         else:
-            _kw(w, ',"month_peak":', v[9])
+            _kw(w, ',"month_peak":', v[_P_PEAK])
 
     def _name(self, w, f, gas):
         if f == gas:
@@ -273,7 +279,7 @@ class MqttPublisher:
             w.raw(fields.NAMES, o[f], o[f + 1] - 1)
 
     def _number(self, w, p, f):
-        k = f * 6
+        k = f * _SLOTS
         kind = fields.KINDS[f]
         if kind == fields.NUM or kind == fields.DBL:
             w.number(p.buf, p.idx[k], p.idx[k + 1])

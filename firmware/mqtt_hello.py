@@ -17,6 +17,9 @@ from dsmr.crc16 import crc16
 
 from .api_sm import _ACTUAL, _GAS
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+_UNIT = const(2)  # where in them the unit is
+
 _KEEPALIVE = 60
 
 
@@ -71,19 +74,19 @@ def _value(pub, f):
     p = pub.app.reader.parser
     w = pub.w
     w.reset()
-    k = f * 6
+    k = f * _SLOTS
     kind = fields.KINDS[f]
     if kind == fields.NUM or kind == fields.DBL:
         w.number(p.buf, p.idx[k], p.idx[k + 1])
     else:
         w.string(p.buf, p.idx[k], p.idx[k + 1])
-    unit = bytes(p.buf[p.idx[k + 2] : p.idx[k + 3]]) if p.idx[k + 2] else b""
+    unit = bytes(p.buf[p.idx[k + _UNIT] : p.idx[k + _UNIT + 1]]) if p.idx[k + _UNIT] else b""
     return bytes(w.buf[: w.w[0]]), unit
 
 def _present(pub):
     """(name, field) for /actual's fields the meter sends, then gas_delivered."""
     p = pub.app.reader.parser
-    out = [(fields.name(f), f) for f in _ACTUAL if p.idx[f * 6]]
+    out = [(fields.name(f), f) for f in _ACTUAL if p.idx[f * _SLOTS]]
     g = p.gas_field()
     if g >= 0:
         out.append((_GAS.decode(), g))
@@ -96,10 +99,10 @@ async def hello(pub, writer):
     p = pub.app.reader.parser
     ident = "meter"
     for fid in (fields.index("equipment_id"), fields.IDENTIFICATION):
-        if p.idx[fid * 6]:
-            ident = bytes(p.buf[p.idx[fid * 6] : p.idx[fid * 6 + 1]]).decode()
+        if p.idx[fid * _SLOTS]:
+            ident = bytes(p.buf[p.idx[fid * _SLOTS] : p.idx[fid * _SLOTS + 1]]).decode()
             break
-    model = bytes(p.buf[p.idx[0] : p.idx[1]]).decode()
+    model = bytes(p.buf[p.idx[0] : p.idx[1]]).decode()  # the identification line: field 0
     present = _present(pub)
     key = crc16((ident + model + pub.prefix + pub.node).encode())
     for name, f in present:

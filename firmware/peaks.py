@@ -28,6 +28,8 @@ from dsmr._compat import const
 
 from .lazy import load, unload
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+
 _Q = const(0)  # the running quarter ...
 _T0 = const(1)  # ... the seconds into it of its first telegram, and the counters then (Wh)
 _S1 = const(2)
@@ -62,8 +64,8 @@ class Peaks:
         """P1 reader listener. Allocates nothing (but once a month)."""
         v = self.v
         b = p.buf
-        s = p.idx[fields.TIMESTAMP * 6]
-        m = timestamp.minutes_at(b, s, p.idx[fields.TIMESTAMP * 6 + 1])
+        s = p.idx[fields.TIMESTAMP * _SLOTS]
+        m = timestamp.minutes_at(b, s, p.idx[fields.TIMESTAMP * _SLOTS + 1])
         c1 = p.milli(_T1)
         if m < 0 or c1 < 0:
             return

@@ -20,7 +20,7 @@ tests/test_routes.py checks that they and the table name the same things.
 from . import api_sm
 from .lazy import Lazy
 
-TYPE_CHECKING = const(0)  # pyright: ignore[reportUndefinedVariable]  (the compiler knows const)
+TYPE_CHECKING = const(0)
 if TYPE_CHECKING:
     from .api_dev import DeviceApi
     from .api_hist import HistoryApi

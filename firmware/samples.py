@@ -13,6 +13,8 @@ from array import array
 
 from dsmr import fields, timestamp
 
+_SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
+
 _IN = fields.index("power_delivered")
 _OUT = fields.index("power_returned")
 _HOUR = 3600
@@ -31,7 +33,7 @@ class Samples:
 
     def update(self, p):
         """P1 reader listener. Allocates nothing."""
-        ts = fields.TIMESTAMP * 6
+        ts = fields.TIMESTAMP * _SLOTS
         s = p.idx[ts]
         m = timestamp.minutes_at(p.buf, s, p.idx[ts + 1])
         if m < 0:

@@ -5,12 +5,16 @@ telegram once, reads each line's OBIS code as numbers, looks it up in the
 field table and records byte offsets in an array of uint16, 6 per field:
 
   [value start, value end, unit start, unit end, stamp start, stamp end]
+   ^ f * SLOTS              ^ + _UNIT              ^ + _STAMP   (each end: start + 1)
 
 Value start 0 means "absent" (offset 0 is always the '/'). The unit is what
 follows '*' in the value group; the stamp is the first group of a line that
 has several, e.g. the M-Bus reading time of `0-1:24.2.1(ts)(value*m3)`.
 Nothing is copied and nothing allocated: values are read from, and later
-rendered straight out of, the telegram buffer.
+rendered straight out of, the telegram buffer. `const()` names are folded only
+in the module that defines them, so each module that reads the index names
+the slots it uses the same way (`_SLOTS`, `_UNIT`, `_STAMP`: no heap, no
+lookup); tests/test_index_slots.py checks they agree with these.
 
 `table()` builds the int array the loop needs from `fields`:
 [count, key of each field, kind of each field].
@@ -21,7 +25,9 @@ from array import array
 from . import fields
 from ._compat import const, micropython
 
-SLOTS = const(6)
+SLOTS = const(6)  # per field: its value's start (0: absent) and, at + 1, end, then ...
+_UNIT = const(2)  # ... its unit's (after '*'; 0: none) ...
+_STAMP = const(4)  # ... and the first group's of a line with several (0: none)
 
 _LOG = const(2)
 _DBL = const(3)
@@ -45,7 +51,7 @@ def new_index():
 def index_lines(buf: ptr8, n: int, tab: ptr32, idx: ptr16) -> int:
     nf = int(tab[0])
     j = 0
-    while j < nf * 6:
+    while j < nf * SLOTS:
         idx[j] = 0
         j += 1
     # The header line after '/' is the identification (field 0).
@@ -174,13 +180,13 @@ def index_lines(buf: ptr8, n: int, tab: ptr32, idx: ptr16) -> int:
                     ve = q
                     break
                 q += 1
-        k = f * 6
+        k = f * SLOTS
         idx[k] = vs
         idx[k + 1] = ve
-        idx[k + 2] = us
-        idx[k + 3] = ue
+        idx[k + _UNIT] = us
+        idx[k + _UNIT + 1] = ue
         if groups > 1:
-            idx[k + 4] = fs
-            idx[k + 5] = fe
+            idx[k + _STAMP] = fs
+            idx[k + _STAMP + 1] = fe
         found += 1
     return found

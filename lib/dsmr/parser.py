@@ -25,9 +25,12 @@ from .framer import (
     frame,
     new_state,
 )
+from ._compat import const
 from .index import index_lines, new_index, table
 
 _TABLE = table()
+_SLOTS = const(6)  # idx per field, start and end of each: value, unit, stamp (index.py)
+_UNIT = const(2)
 
 
 class P1Parser:
@@ -112,15 +115,15 @@ class P1Parser:
     # -- reading the current telegram (valid only while telegrams > 0) --
 
     def present(self, f):
-        return self.telegrams > 0 and self.idx[f * 6] != 0
+        return self.telegrams > 0 and self.idx[f * _SLOTS] != 0
 
     def milli(self, f):
         """Field f's value in thousandths as an int (4491.266 -> 4491266), or -1 when
         absent or not a plain decimal. Allocates nothing (up to 1,073,741 units)."""
         if self.telegrams == 0:
             return -1
-        s = self.idx[f * 6]
-        e = self.idx[f * 6 + 1]
+        s = self.idx[f * _SLOTS]
+        e = self.idx[f * _SLOTS + 1]
         if s == 0 or s == e:
             return -1
         b = self.buf
@@ -172,7 +175,7 @@ class P1Parser:
                 for off in range(4, 7):  # delivered, delivered_ntc, delivered_dbl
                     f = base + off
                     if self.present(f):
-                        k = f * 6 + 2
+                        k = f * _SLOTS + _UNIT
                         u = idx[k]
                         if not untyped or idx[k + 1] - u == 2 and b[u] == 0x6D and b[u + 1] == 0x33:  # m3
                             return f
@@ -182,7 +185,7 @@ class P1Parser:
         """Field f's value as an int (digits only), or -1."""
         v = -1
         b = self.buf
-        for i in range(self.idx[f * 6], self.idx[f * 6 + 1]):
+        for i in range(self.idx[f * _SLOTS], self.idx[f * _SLOTS + 1]):
             c = b[i]
             if c < 0x30 or c > 0x39:
                 return -1

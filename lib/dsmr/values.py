@@ -10,9 +10,15 @@ telegram bytes instead (jsonw.py) and does not load this module.
 `f` is a field number (fields.index(name)); absent fields give None (and "").
 """
 
+from ._compat import const
+from .index import SLOTS
+
+_UNIT = const(2)  # index.py's slots
+_STAMP = const(4)
+
 
 def _span(p, f, k):
-    i = f * 6 + k
+    i = f * SLOTS + k
     return p.idx[i], p.idx[i + 1]
 
 
@@ -22,12 +28,12 @@ def span(p, f):
 
 
 def unit_span(p, f):
-    return _span(p, f, 2)
+    return _span(p, f, _UNIT)
 
 
 def stamp_span(p, f):
     """Where the first group of a multi-group line is (e.g. the M-Bus reading time)."""
-    return _span(p, f, 4)
+    return _span(p, f, _STAMP)
 
 
 def _text(p, s, e):
