@@ -6,12 +6,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 MP     := $(BIN)/micropython
 
-.PHONY: run test test-deps bench venv sim build deploy deploy-dry clean
+.PHONY: run test test-deps bench venv sim build deploy deploy-dry ota clean
 
 PORT ?= /dev/ttyUSB0
 # The yardstick: MicroPython built 32-bit, float32, with the esp32 port's split heap
 # (../shared/tools/README.md). `make test` runs the firmware's tests on it a second time.
 ESP32LIKE ?= $(or $(DSMR_ESP32LIKE),$(abspath ../shared/tools/micropython-esp32like))
+HOST ?= dsmr-api.local
+ARCH ?= xtensawin
 
 venv: $(VENV)/.installed
 
@@ -62,6 +64,10 @@ deploy: venv
 
 deploy-dry: venv
 	$(BIN)/python tools/deploy.py --port $(PORT) --dry-run
+
+# over Wi-Fi: the admin password from PASSWORD=.. or a prompt (tools/ota.py)
+ota: venv
+	$(BIN)/python tools/ota.py --host $(HOST) --arch $(ARCH)
 
 sim: venv
 	$(BIN)/python tools/p1sim.py --port $${PORT:-2001}

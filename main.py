@@ -9,6 +9,11 @@ partial deploy) is counted too: after 3 such boots safe mode, after 5 nothing
 is started and the REPL stays free (README: Recovering). The guard is dropped
 before the firmware runs (its state is in RTC memory or a file): this file
 stays small, as its code is in the heap for as long as the firmware runs.
+
+Then the version to run is picked (firmware/versions.py): the one in this
+folder, put there by USB, or an OTA update in ota/a or ota/b, and a trial
+boot that failed goes back to the previous one. An update never replaces
+this file, bootguard.py, bootstate.py or boot.py.
 """
 
 import sys
@@ -50,7 +55,16 @@ def _start():
     if mode in ("halt", "maint"):
         return None
     _wifi_first()
-    # (OTA: the version to boot is picked here, before the firmware is imported)
+    try:
+        import os
+
+        os.stat("ota")  # (there once an update came over the air)
+        from firmware import versions  # this folder's: it picks the version to run
+
+        versions.choose(bootguard)
+    except Exception:  # no update yet (or a partial deploy here: the import below says so)
+        pass
+    versions = None  # (nothing of it stays)
     try:
         from firmware import app
 

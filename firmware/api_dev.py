@@ -73,8 +73,11 @@ class DeviceApi:
         # collection and, on the dongle, could grow the heap from the IDF's memory)
         idf = platform.idf_heap()
         v = sys.implementation.version
+        u = app.update or ("none", "")  # (the last update: api_update.py, trial.py, start.py)
         return (
             ("fwversion", app.VERSION, None),
+            ("update", u[0], None),
+            ("updatenote", u[1], None),
             ("micropython", "%d.%d.%d" % (v[0], v[1], v[2]), None),
             ("platform", platform.NAME, None),
             ("hostname", app.settings["hostname"], None),

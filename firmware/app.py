@@ -37,6 +37,7 @@ class App:
         self.safe = ""  # safe mode: why (bootguard.py)
         self.bootfails = 0  # boots in a row that failed before this one
         self.settings_error = ""  # the settings file could not be read: why (settings.py)
+        self.update = None  # [state, message] of an update received since boot (api_update.py)
 
 
 async def _run(app):

@@ -25,6 +25,7 @@ class Request:
         self.method = b""
         self.path = b""
         self.body = None  # memoryview of the body, if any
+        self.length = 0  # its Content-Length
         self.keep_alive = False
         self.headers = None  # memoryview of the header lines
         self.used = 0  # bytes of the buffer this request took
@@ -40,6 +41,7 @@ class Request:
     def reset(self):
         self.method = b""
         self.body = None
+        self.length = 0
         self.keep_alive = False
         self.ctype = _JSON
         self.extra = b""
@@ -133,6 +135,7 @@ def parse(buf, end, n, req):
     req.keep_alive = keep
     req.headers = memoryview(buf)[le + 2 : end]
     req.used = end
+    req.length = max(0, length)
     if length > 0:
         if end + length > len(buf):
             req.error = "request body must fit %d bytes" % (len(buf) - end)

@@ -25,8 +25,10 @@ _REASONS = {
     204: "No Content",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    409: "Conflict",
     408: "Request Timeout",
     413: "Content Too Large",
     431: "Request Header Fields Too Large",
@@ -34,6 +36,7 @@ _REASONS = {
     501: "Not Implemented",
     503: "Service Unavailable",
     505: "HTTP Version Not Supported",
+    507: "Insufficient Storage",
 }
 _JSON = b"application/json"
 

@@ -222,6 +222,17 @@ class HttpServer:
                 if end < 0:
                     return
                 status = parse(c.buf, end, c.n, c.req)
+                if status in (0, NEED_BODY, 413) and c.req.method == b"POST":
+                    # a handler that reads its body itself, far bigger than the buffer (lazy.py)
+                    h = self.responder.router.resolve(c.req.path)
+                    h = h[0] if h else None
+                    if getattr(h, "body", False):
+                        c.state = _WRITING  # (not idle: never evicted)
+                        try:
+                            status = await h(c.req, c, end)  # pyright: ignore
+                        except BaseException:
+                            h.drop()  # pyright: ignore  (the client went away, or timed out)
+                            raise
                 while status == NEED_BODY:
                     if not await self._read_more(c):
                         return
@@ -334,5 +345,3 @@ class HttpServer:
                 c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
             c.n += n
             return True
-
-    # -- one request -------------------------------------------------------

@@ -62,20 +62,27 @@ def guard(fn, *args):
 class Lazy:
     """A route handler whose module is loaded for a request and dropped after it:
     `Lazy(app, "api_dev", "DeviceApi", "info")` is DeviceApi(app).info from
-    firmware/api_dev.py (routes.py names each such handler once)."""
+    firmware/api_dev.py (routes.py names each such handler once). With
+    `body=True` a POST's body is not read into the request buffer: the server
+    awaits `handler(req, conn, end)` to read it from the socket, then answers
+    with `handler(req, w)` as usual (http_server.py; api_update.py)."""
 
-    def __init__(self, app, module, cls, method):
+    body = False  # (a class attribute: only the update's route has one of its own)
+
+    def __init__(self, app, module, cls, method, body=False):
         self.app = app
         self.where = (module, cls, method)
+        if body:
+            self.body = body
         self.fn = None
         self.loaded = ()  # the firmware modules its loading brought in
 
-    def __call__(self, req, w):
+    def __call__(self, req, w, *end):
         if self.fn is None:
             module, cls, method = self.where
             mod, self.loaded = load_with(module)
             self.fn = getattr(getattr(mod, cls)(self.app), method)
-        return self.fn(req, w)
+        return self.fn(req, w, *end)
 
     def drop(self):
         """Lets the module's code go (the next request loads it again)."""

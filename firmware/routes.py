@@ -58,6 +58,7 @@ class Router:
             b"/api/v1/dev/info": (Lazy(app, "api_dev", "DeviceApi", "info"), _GET),
             b"/api/v1/dev/settings": (Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
             b"/api/v1/dev/restart": (Lazy(app, "api_restart", "RestartApi", "restart"), (b"POST",)),
+            b"/api/v1/dev/update": (Lazy(app, "api_update", "UpdateApi", "handle", True), (b"GET", b"POST")),
         }
         self.prefixes = ()
         if app.safe:  # what safe mode serves: enough to fix the settings and leave it

@@ -111,6 +111,7 @@ async def start(app):
         s["p1"],
     )
     asyncio.create_task(uptime.run())
+    _trial(app)  # (in safe mode too: it never becomes healthy there, and goes back)
     if safe:
         return
     await _start_optional(app, s)
@@ -123,6 +124,24 @@ async def start(app):
     except Exception as e:
         app.watchdog = None
         _not_started("watchdog", e)
+
+
+def _trial(app):
+    """The first boot of an update runs its trial (trial.py)."""
+    import os
+
+    try:
+        os.stat("ota")  # (versions.DIR: none before the first update)
+    except OSError:
+        return
+    v = load("versions")
+    s = v.read()
+    if s:
+        app.update = [s.get("state", "none"), s.get("note", "")]  # (for /api/v1/dev/info)
+    on = s.get("trial") == 1 and s.get("run", "") == v.running()
+    unload("versions")
+    if on:
+        asyncio.create_task(load("trial").run(app))
 
 
 async def _start_optional(app, s):

@@ -22,6 +22,8 @@ DEFAULTS = {"http_port": 80, "p1": "uart"}
 
 _EPOCH = 946684800 if time.gmtime(0)[0] == 2000 else 0  # 2000-01-01 in Unix time
 _request_pin = None
+# this version's folder: "" for the one in / (USB), ota/a or ota/b for an update
+_ROOT = __file__.rsplit("/", 3)[0] if __file__.count("/") >= 3 else ""
 
 
 def env(name):
@@ -30,7 +32,7 @@ def env(name):
 
 
 def www_path(filename):
-    return "www/" + filename  # /www on the dongle
+    return (_ROOT + "/www/" if _ROOT else "www/") + filename  # /www, or the update's
 
 
 def unix_time():
