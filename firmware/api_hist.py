@@ -10,16 +10,14 @@
        counter went down or jumped: a new meter)
   POST /api/v1/hist/months  {"recid":"YYMM","edt1":..,...}  corrects a month
        (behind the admin password once one is set)
-Values are kWh and m3 with 3 decimals. A correction's numbers are read from
-their decimal digits (never through a float: the dongle's floats are single
-precision, 123456.789 would become 123456.792).
+Values are kWh and m3 with 3 decimals. A correction is hist_correct.py,
+loaded for its request.
 """
-
-import json
 
 from . import history_file
 from .history import MONTHS
-from .api_write import authorized, error
+from .api_write import error
+from .lazy import load_with, unload_all
 
 _PREFIX = len(b"/api/v1/hist/")
 
@@ -49,7 +47,11 @@ class HistoryApi:
             if which != MONTHS or usage:
                 req.extra = b"Allow: GET, HEAD, OPTIONS\r\n"
                 return error(w, 405, "only months can be corrected")
-            return self._correct(req, w, h.rings[which])
+            mod, loaded = load_with("hist_correct")  # (a correction's code: for its request only)
+            try:
+                return mod.correct(self.app, req, w, h.rings[which])
+            finally:
+                unload_all(loaded)
         return self._list(w, which, h.rings[which], order == "asc", usage)
 
     def _list(self, w, which, ring, ascending, usage):
@@ -103,75 +105,3 @@ class HistoryApi:
         if baseline:
             w.raw(',"baseline":true')
         w.raw("}")
-
-    def _correct(self, req, w, ring):
-        s = self.app.settings
-        if not authorized(req, s["admin_password"]):
-            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return error(w, 401, "admin password required")
-        try:
-            doc = json.loads(_numbers_quoted(bytes(req.body or b"")))
-            key = history_file.month_key(str(doc["recid"]))
-            if key < 0:
-                raise ValueError
-            old = history_file.read(ring, key)
-            vals = []
-            for j, c in enumerate(history_file.COUNTERS):
-                if c in doc:
-                    v = _milli(doc[c])
-                    if v < 0:  # a meter's counter has 6 digits and 3 decimals
-                        return error(w, 400, "%s must be a reading from 0 to 999999.999" % c)
-                    vals.append(v)
-                else:
-                    vals.append(old[j] if old else 0)
-        except (ValueError, KeyError, TypeError):
-            return error(w, 400, 'send {"recid": "YYMM", "edt1": kWh, ...}')
-        if ring.key >= 0 and not ring.key - ring.slots < key <= ring.key:
-            return error(w, 400, "that month is not in the history")
-        if key == ring.key:
-            for j in range(5):
-                ring.cur[j] = vals[j]
-        else:
-            history_file.write(ring, key, vals)
-        w.raw('{"saved": "')
-        w.raw(str(doc["recid"]).encode())
-        w.raw('"}\n')
-        return 200
-
-
-def _numbers_quoted(body):
-    """The JSON text with every bare number put in quotes, so json.loads hands
-    over its digits as they were sent rather than as a (float32) number."""
-    out = bytearray()
-    in_str = esc = num = False
-    for c in body:
-        if in_str:
-            if esc:
-                esc = False
-            elif c == 0x5C:  # backslash
-                esc = True
-            elif c == 0x22:
-                in_str = False
-        elif num and not (0x30 <= c <= 0x39 or c in b".eE+-"):
-            out.append(0x22)
-            num = False
-        elif c == 0x22:
-            in_str = True
-        elif not num and (0x30 <= c <= 0x39 or c == 0x2D):  # a number starts
-            out.append(0x22)
-            num = True
-        out.append(c)
-    if num:
-        out.append(0x22)
-    return bytes(out)
-
-
-def _milli(text):
-    """Thousandths of a reading written as decimal digits ("123456.789" ->
-    123456789, at most 6 digits before the point and 3 after), or -1."""
-    if not isinstance(text, str):
-        return -1
-    whole, dot, frac = text.partition(".")
-    if not (whole.isdigit() and len(whole) <= 6 and (not dot or frac.isdigit() and len(frac) <= 3)):
-        return -1
-    return int(whole) * 1000 + int((frac + "000")[:3])
