@@ -8,13 +8,11 @@ everything is validated first (400 saying what is wrong, nothing saved),
 then saved at once; the answer lists what needs a restart. Once
 `admin_password` is set, writes need it (HTTP Basic with any user name, or
 `Authorization: Bearer <password>`), else 401; reads stay open so existing
-clients keep working.
+clients keep working. A change is settings_change.py, loaded for its request.
 """
 
-import json
-
 from . import settings_table  # (dropped with this module: both passes of a long answer use it)
-from .api_write import authorized, error, save
+from .lazy import load_with, unload_all
 
 
 class SettingsApi:
@@ -24,7 +22,11 @@ class SettingsApi:
     def settings(self, req, w):
         s = self.app.settings
         if req.method != b"GET":
-            return self._change(req, w, s)
+            mod, loaded = load_with("settings_change")  # (a change's code: for its request only)
+            try:
+                return mod.change(self.app, req, w)
+            finally:
+                unload_all(loaded)
         return self._list(w, s)
 
     def _list(self, w, s):
@@ -81,31 +83,4 @@ class SettingsApi:
             w.raw("true}" if t.find("R", b5, end) > 0 else "false}")
             i = end + 1
         w.raw("\n]}\n")
-        return 200
-
-    def _change(self, req, w, s):
-        if not authorized(req, s["admin_password"]):
-            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return error(w, 401, "admin password required")
-        try:
-            doc = json.loads(bytes(req.body or b""))
-        except ValueError:
-            return error(w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
-        if not isinstance(doc, dict) or not doc:
-            return error(w, 400, "the body must be a JSON object")
-        if "name" in doc and "value" in doc and len(doc) == 2:
-            if not isinstance(doc["name"], str):
-                return error(w, 400, '"name" must be a setting\'s name')
-            doc = {doc["name"]: doc["value"]}
-        try:
-            restart = save(self.app, doc)
-        except ValueError as e:
-            return error(w, 400, e.args[0])
-        except OSError as e:
-            return error(w, 500, "could not save the settings: %r" % e)
-        w.raw('{"saved": ')
-        w.raw(json.dumps(sorted(doc)).encode())
-        w.raw(', "restart": ')
-        w.raw(json.dumps(restart).encode())
-        w.raw("}\n")
         return 200
