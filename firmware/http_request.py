@@ -13,9 +13,15 @@ before a header name (obs-fold) or before its colon, a second Content-Length.
 `Connection: close` wins over `keep-alive` in any order.
 """
 
+from dsmr._compat import const
+
 _JSON = b"application/json"
 _WS = b" \t"
 NEED_BODY = 1
+# The names acted on, by length: only a name of one of these lengths is copied and compared
+_CONNECTION = const(10)  # len(b"connection")
+_CONTENT_LENGTH = const(14)  # len(b"content-length")
+_TRANSFER_ENCODING = const(17)  # len(b"transfer-encoding")
 
 
 class Request:
@@ -108,7 +114,7 @@ def parse(buf, end, n, req):
                 or buf.find(b"\n", pos, e) >= 0 or buf.find(b"\r", pos, e) >= 0):
             return _fail(req, "malformed header line")
         k = colon - pos
-        if k == 10 or k == 14 or k == 17:  # the lengths of the names we act on
+        if k == _CONNECTION or k == _CONTENT_LENGTH or k == _TRANSFER_ENCODING:
             name = bytes(buf[pos:colon]).lower()
             value = bytes(buf[colon + 1 : e]).strip().lower()
             if name == b"connection":
