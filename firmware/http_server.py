@@ -23,7 +23,7 @@ import asyncio
 import socket
 import time
 from errno import EAGAIN, ECONNABORTED, ECONNRESET
-from asyncio import core  # pyright: ignore  (asyncio's own internals, used by its Stream)
+from asyncio import core  # pyright: ignore  (asyncio's internals: _readable() below says why)
 
 from . import log, sockets
 from .http_request import NEED_BODY, Request, parse
@@ -50,9 +50,23 @@ _BUSY_503 = (
 )
 
 
+# The one piece of asyncio's internals the firmware uses (the rest is its public
+# API: current_task(), CancelledError, StreamWriter). _readable() waits until a
+# socket has bytes to read (a listening one: a connection to accept) without
+# reading them. MicroPython's asyncio does this only inside: Stream.read() and
+# readinto() wait this way and then read, and start_server() accepts every
+# connection as it comes, giving each a task and a Stream. The server needs the
+# wait alone: to accept only when it chooses (with every slot taken it first
+# picks a connection to drop, or leaves the newcomer in the listen backlog),
+# and to read a connection into its own buffer with a non-blocking recv first,
+# waiting only when nothing is there and marking it `waiting` meanwhile (whom to
+# drop): readinto() would read, but not say when it waits. CPython has
+# loop.sock_accept() and sock_recv_into() for this; MicroPython has neither.
+# `core._io_queue` is a name in MicroPython's asyncio/core.py (1.19 to 1.29 at
+# least): should it change, this is the one line to change, and every e2e test
+# fails at once. (In a module of its own it would cost 256 bytes of heap on the
+# yardstick for 2 lines of code.)
 async def _readable(sock):  # pyright: ignore  (a generator-based awaitable, as asyncio's Stream.read)
-    # asyncio's own primitive for "wake me when this socket is readable"
-    # (what its Stream.read uses); it lets us accept only when we choose to.
     yield core._io_queue.queue_read(sock)
 
 
@@ -112,7 +126,7 @@ class HttpServer:
         ls = self.listener
         while True:
             try:
-                await _readable(ls)  # pyright: ignore
+                await _readable(ls)  # pyright: ignore  (we accept only when we choose to)
                 if len(self.conns) >= self.max_conn:
                     victim = self._victim()
                     if victim is None:
@@ -195,7 +209,7 @@ class HttpServer:
         if c in self.conns:
             self.conns.remove(c)
             self.pool.append(c.buf)
-        if c.task is not None and c.task is not core.cur_task:
+        if c.task is not None and c.task is not asyncio.current_task():
             c.task.cancel()
 
     async def _sweep(self):
@@ -258,7 +272,7 @@ class HttpServer:
                 c.start = time.ticks_ms()
                 # the next request's clock runs from its first byte, which may be here already
                 c.deadline = time.ticks_add(c.start, self.timeout_ms if rest else self.keepalive_ms)
-        except core.CancelledError:
+        except asyncio.CancelledError:
             pass
         except OSError:
             pass  # client went away
