@@ -29,10 +29,11 @@ if TYPE_CHECKING:
     from .api_restart import RestartApi
     from .api_settings import SettingsApi
     from .api_setup import SetupApi
+    from .api_update import UpdateApi
     from .static import Static
 
     _ = (SetupApi.page, Static.index, SetupApi.save, DeviceApi.info, SettingsApi.settings, RestartApi.restart,
-         DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle)
+         UpdateApi.handle, DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle)
 
 _GET = (b"GET",)
 

@@ -22,7 +22,7 @@ def _parse():
     triples = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Lazy":
-            triples.append(tuple(e.value for e in node.args[1:]))  # pyright: ignore[reportAttributeAccessIssue]
+            triples.append(tuple(e.value for e in node.args[1:4]))  # (module, class, method[, body])  # pyright: ignore[reportAttributeAccessIssue]
     imports, methods = set(), set()
     block = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", None) == "TYPE_CHECKING"]
     assert len(block) == 1
