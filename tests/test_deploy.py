@@ -154,3 +154,22 @@ def test_a_switch_cut_half_way_is_finished_at_the_next_boot(tmp_path):
     d.boot()
     assert _tree(root) == dict(FILES, **NEW) and d.boots == ["run"]
     assert not os.path.exists(os.path.join(root, ".deploy", "MANIFEST"))
+
+
+@pytest.mark.skipif(MICROPYTHON is None, reason="no micropython binary")
+def test_a_deploy_over_an_update_boots_what_it_deployed(tmp_path):
+    """A dongle running an update over the air (ota/a, firmware/versions.py): the deploy's
+    MANIFEST also drops that choice, so the version deployed to / is the one that boots."""
+    src = str(tmp_path / "build")
+    _write(src, dict(FILES, **NEW))
+    for cut_at in (4, 100):  # before the MANIFEST, and a whole deploy
+        root = str(tmp_path / ("dongle%d" % cut_at))
+        _write(root, dict(FILES, **{"ota/state.json": '{"run": "a", "prev": ""}', "ota/a/firmware/app.py": "V = 9\n"}))
+        d = FakeDongle(root, cut_at)
+        try:
+            deploy.copy("/dev/fake", src, sorted(NEW), run=d.run, wait=0)
+        except Cut:
+            pass
+        chosen = os.path.exists(os.path.join(root, "ota", "state.json"))
+        assert chosen == (cut_at == 4), cut_at  # cut before: the update still runs, as before
+        assert os.path.exists(os.path.join(root, "ota", "a", "firmware", "app.py"))  # (its files stay)

@@ -20,6 +20,8 @@ Safe against a cut (cable, power, a reset) at any point:
 3. switch: resets; the boot guard renames every staged file into place
    before anything is imported, and finishes that at the next boot if the
    power goes meanwhile. Cut before the MANIFEST, the previous version boots.
+   With the MANIFEST the choice of an update over the air (ota/state.json,
+   firmware/versions.py) goes: the version deployed here is the one to run.
 """
 
 import argparse
@@ -95,6 +97,8 @@ def commands(port, out, files):
     for f, n in zip(files, names):
         second += ["fs", "cp", os.path.join(out, f), ":/%s/%s" % (STAGE, n), "+"]
     manifest = "f = open('/%s/MANIFEST', 'w')\nf.write(%r)\nf.close()" % (STAGE, "\n".join(names) + "\n")
+    # and the version in / boots, not an update over the air (firmware/versions.py) that ran before
+    manifest += "\nimport os\nfor p in ('/ota/state.json', '/ota/state.new'):\n try: os.remove(p)\n except OSError: pass"
     second += ["exec", manifest, "+", "reset"]
     return [first, second]
 
