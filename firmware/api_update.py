@@ -121,8 +121,7 @@ class UpdateApi:
                 raise Refused(409, "an update is already coming in")
             if not password:
                 raise Refused(403, "set an admin password first (setting admin_password)")
-            if not authorized(req, password):
-                req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
+            if not authorized(req, password):  # (no WWW-Authenticate: a browser's page would prompt)
                 raise Refused(401, "admin password required")
             app.update = ["receiving", ""]
             try:

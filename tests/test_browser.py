@@ -441,3 +441,41 @@ def test_the_device_card_on_the_dongle_shows_the_wifi_signal(browser, tmp_path, 
         # (/api/v1/sm/peaks right after another endpoint loaded per request may answer 503,
         # out of memory, at this heap: the page asks again a second later)
         assert [e for e in errors if "status of 503" not in e] == []
+
+
+def test_the_update_control_sends_a_bundle_with_the_admin_password(browser, meter, tmp_path):
+    """The settings card's update control: a bundle (tools/ota.py) and the admin password from
+    the form go to POST /api/v1/dev/update; what the dongle says is shown (firmware in a
+    folder of its own: an update writes ota/ next to its main.py)."""
+    from harness import ON_YARDSTICK, Firmware
+
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import build
+    import ota
+
+    flash = str(tmp_path / "flash")
+    build.build("x86" if ON_YARDSTICK else "x64", flash)
+    bundle = str(tmp_path / "update.bundle")
+    ota.write_bundle(flash, bundle, "0.9.9-page")
+    fw = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, root=flash, admin_password="pw")
+    try:
+        page, errors, posts = open_at(browser, fw)
+        page.wait_for_selector("input[name=hist_hours]")
+        page.click("#upd button")
+        assert page.inner_text("#umsg") == "choose a bundle (make ota) first" and posts == []
+        page.set_input_files("#ufile", bundle)
+        page.fill("#admin", "wrong")
+        page.click("#upd button")
+        page.wait_for_function("document.getElementById('umsg').textContent.startsWith('not updated')")
+        assert page.inner_text("#umsg") == "not updated: admin password required"
+        page.fill("#admin", "pw")
+        page.click("#upd button")
+        page.wait_for_function("document.getElementById('umsg').textContent.includes('0.9.9-page')", timeout=20000)
+        assert page.inner_text("#umsg") == "0.9.9-page is checked and starts after the restart"
+        assert [p[0] for p in posts] == ["api/v1/dev/update", "api/v1/dev/update"]
+        assert fw.exited(10) == 75  # it restarts into it (a PC's firmware ends: bootstate.RESTART)
+        with open(os.path.join(flash, "ota", "state.json")) as f:
+            assert json.load(f)["vrun"] == "0.9.9-page"
+        assert [e for e in errors if not e.startswith("Failed to load resource")] == []
+    finally:
+        fw.stop()

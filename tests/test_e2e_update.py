@@ -2,8 +2,9 @@
 real MicroPython and started again whenever it ends the way a reset would (exit code 75) or is
 killed (a power cut); bundles made by tools/ota.py; real sockets.
 
-Each test runs on .venv/bin/micropython (64-bit, x64 build) and on the yardstick
-(../shared/tools/micropython-esp32like, x86 build; skipped when absent).
+On the 64-bit unix port (.venv/bin/micropython) the build is for x64; in `make test`'s second
+run, on the yardstick (DSMR_TEST_TARGET=esp32like: ../shared/tools/micropython-esp32like), for
+x86 at the yardstick's heap (harness.py).
 """
 
 import hashlib
@@ -20,37 +21,31 @@ import time
 
 import pytest
 
-from harness import HEAP, MICROPYTHON, ROOT, TcpMeter, fixture, free_port, get, wait_for
+from harness import HEAP, MICROPYTHON, ON_YARDSTICK, ROOT, TcpMeter, fixture, free_port, get, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import build  # noqa: E402
 import ota  # noqa: E402
 
-YARDSTICK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-esp32like")
-RESTART = 75  # bootguard.RESTART
+RESTART = 75  # bootstate.RESTART
 PASSWORD = "s3cret"
 NEW = "0.9.0-test"
 OLD = ota.source_version()
-YARD_HEAP = os.environ.get("DSMR_YARD_HEAP", "128k")
-
-KINDS = {
-    "unix64": (MICROPYTHON, "x64", HEAP),
-    "esp32like": (YARDSTICK, "x86", YARD_HEAP),
-}
+ARCH, OTHER = ("x86", "x64") if ON_YARDSTICK else ("x64", "x86")
+MPY = {"x86": 1798, "x64": 2822}  # sys.implementation._mpy: .mpy 6, sub-version 3, arch << 10
 
 
-@pytest.fixture(scope="module", params=sorted(KINDS))
-def kind(request):
-    exe, arch, heap = KINDS[request.param]
-    if not os.path.exists(exe):
-        pytest.skip("the yardstick interpreter %s is absent" % exe)
-    return request.param
+@pytest.fixture(scope="module")
+def kind():
+    if not os.path.exists(MICROPYTHON):
+        pytest.skip("no interpreter at %s" % MICROPYTHON)
+    return ARCH
 
 
 @pytest.fixture(scope="module")
 def builds(kind, tmp_path_factory):
     """The build, and variants of it made into bundles: {name: path}."""
-    exe, arch, heap = KINDS[kind]
+    arch = kind
     base = str(tmp_path_factory.mktemp("build-" + arch))
     build.build(arch, base)
     out = {"base": base}
@@ -82,7 +77,7 @@ def builds(kind, tmp_path_factory):
         'async def _run(app):\n', 'async def _run(app):\n    raise RuntimeError("boom in main")\n')})
     variant("no_p1", "0.9.3-nop1", **{"firmware/p1_reader.py": ("    async def run(self):\n", "    async def run(self):\n        return\n")})
     other = str(tmp_path_factory.mktemp("other"))
-    build.build("x86" if arch == "x64" else "x64", other)
+    build.build(OTHER, other)
     out["other_arch"] = other + ".bundle"
     ota.write_bundle(other, out["other_arch"], NEW)
     return out
@@ -93,11 +88,10 @@ class Board:
     exits with 75 (where the dongle resets) or is killed (a power cut, then power again)."""
 
     def __init__(self, tmp, kind, builds, meter, **settings):
-        exe, arch, heap = KINDS[kind]
         self.dir = str(tmp / "flash")
         shutil.copytree(builds["base"], self.dir)
         self.port = free_port()
-        self.cmd = [exe, "-X", "heapsize=" + heap, "main.py"]
+        self.cmd = [MICROPYTHON, "-X", "heapsize=" + HEAP, "main.py"]
         self.env = dict(os.environ, DSMR_P1="tcp:127.0.0.1:%d" % meter.port, DSMR_HTTP_PORT=str(self.port),
                         DSMR_DATA_DIR=str(tmp), DSMR_RAW_PORT="0", DSMR_HEALTHY_S="2", DSMR_OTA_TRIAL="8",
                         DSMR_ADMIN_PASSWORD=PASSWORD)
@@ -295,7 +289,7 @@ def _one_file(bundle, path, data):
 def test_bad_bundles_are_refused_with_a_clear_4xx_and_the_version_untouched(board, builds, kind):
     b = board()
     good = read(builds["good"])
-    mine, other = (1798, 2822) if KINDS[kind][1] == "x86" else (2822, 1798)  # 6 | 3 << 8 | arch << 10
+    mine, other = MPY[ARCH], MPY[OTHER]
     cases = [
         (_damaged(good), 400, "SHA-256 of firmware/__init__.mpy does not match"),
         (good[: good.index(b" firmware/app.mpy\n") + 100], 400, "bundle cut short in firmware/app.mpy (82 of "),
@@ -469,7 +463,7 @@ def test_a_power_cut_at_every_stage_leaves_a_bootable_version(board, builds):
 
 def test_tools_ota_builds_uploads_and_waits_for_the_new_version(board, builds, kind, tmp_path):
     b = board()
-    arch = KINDS[kind][1]
+    arch = ARCH
     out = subprocess.run(
         [sys.executable, os.path.join(ROOT, "tools", "ota.py"), "--host", "127.0.0.1:%d" % b.port,
          "--arch", arch, "--build", builds["good_dir"], "--version", NEW, "--out", str(tmp_path / "u.bundle"),
@@ -485,6 +479,7 @@ def test_tools_ota_builds_uploads_and_waits_for_the_new_version(board, builds, k
     assert out.returncode == 1 and "refused (401): admin password required" in out.stdout, out.stdout
 
 
+@pytest.mark.cpython_only
 def test_make_ota_runs_tools_ota_with_the_host_and_arch():
     out = subprocess.run(["make", "-n", "ota", "HOST=10.0.0.7", "PASSWORD=x"], cwd=ROOT,
                          capture_output=True, text=True, timeout=30)
