@@ -68,6 +68,7 @@ class DeviceApi:
         r = app.reader
         p = r and r.parser
         h = app.http
+        s = app.settings
         net = platform.network_info()
         # What the port gives for free: no trial allocations (each failed one would run a
         # collection and, on the dongle, could grow the heap from the IDF's memory)
@@ -124,6 +125,10 @@ class DeviceApi:
             ("safemodereason", app.safe, None),
             ("bootfails", app.bootfails, None),
             ("settingserror", app.settings_error, None),
+            # how writes are guarded (api_write.py): "password", "open" (chosen: no
+            # password) or "unset" (unprotected: no choice made yet, only the choice is taken)
+            ("writes", "password" if s["admin_password"] else "open" if s["writes_open"] else "unset", None),
+            ("authfailures", app.auth[-1] if app.auth else 0, None),
         ) + _lookups()
 
     def _time(self):

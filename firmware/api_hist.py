@@ -9,7 +9,7 @@
        (the difference with the record before it; "baseline": true where a
        counter went down or jumped: a new meter)
   POST /api/v1/hist/months  {"recid":"YYMM","edt1":..,...}  corrects a month
-       (behind the admin password once one is set)
+       (a write: api_write.refuse(), README "Security")
 Values are kWh and m3 with 3 decimals. A correction is hist_correct.py,
 loaded for its request.
 """

@@ -1,6 +1,7 @@
 """POST /api/v1/dev/restart: restarts the dongle, and leaves safe mode (README: Recovering).
 
-Behind the admin password once one is set. A restart asked for (here, or by
+A write like any other (api_write.refuse(): JSON from the dongle's own page
+or a script, the admin password once one is set). A restart asked for (here, or by
 the setup page after saving) is never counted as a failed boot: the boot
 guard's count goes back to 0 first (bootguard.py, bootstate.py).
 """
@@ -8,7 +9,7 @@ guard's count goes back to 0 first (bootguard.py, bootstate.py).
 import asyncio
 
 from . import platform
-from .api_write import authorized, error
+from .api_write import refuse
 
 
 class RestartApi:
@@ -16,9 +17,9 @@ class RestartApi:
         self.app = app
 
     def restart(self, req, w):
-        if not authorized(req, self.app.settings["admin_password"]):
-            req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-            return error(w, 401, "admin password required")
+        status = refuse(self.app, req, w)
+        if status:
+            return status
         w.raw(b'{"restart": true}\n')
         asyncio.create_task(restart_soon())
         return 200

@@ -5,10 +5,11 @@ restart; secrets (passwords) are never shown, only whether they are set.
 POST or PUT takes `{"name": .., "value": ..}` as DSMRloggerAPI clients send
 it, or an object of several `{"hostname": "p1", "http_timeout": 9}`;
 everything is validated first (400 saying what is wrong, nothing saved),
-then saved at once; the answer lists what needs a restart. Once
-`admin_password` is set, writes need it (HTTP Basic with any user name, or
-`Authorization: Bearer <password>`), else 401; reads stay open so existing
-clients keep working. A change is settings_change.py, loaded for its request.
+then saved at once; the answer lists what needs a restart. Writes pass
+api_write.refuse() (JSON from the dongle's own page or a script, the admin
+password once set, README "Security"); reads (GET, HEAD: never a write) stay
+open so existing clients keep working. A change is settings_change.py,
+loaded for its request.
 """
 
 from . import settings_table  # (dropped with this module: both passes of a long answer use it)
@@ -21,7 +22,7 @@ class SettingsApi:
 
     def settings(self, req, w):
         s = self.app.settings
-        if req.method != b"GET":
+        if req.method in (b"POST", b"PUT"):
             mod, loaded = load_with("settings_change")  # (a change's code: for its request only)
             try:
                 return mod.change(self.app, req, w)

@@ -1,7 +1,19 @@
-"""What the write endpoints share: the admin password check, JSON errors, saving settings.
+"""What the write endpoints share: the one gate every write passes, JSON errors, saving.
 
 Used by api_settings.py, api_setup.py and api_hist.py (all loaded per
-request), so none of them has to load another to write.
+request), so none of them has to load another to write. `refuse()` is the
+gate (README "Security"); a write passes only
+- as POST or PUT (HEAD never writes);
+- with `Content-Type: application/json`, which a page on another site cannot
+  send without a CORS preflight, and write routes never grant one
+  (http_response.py), and with no `Origin` (curl, scripts) or the dongle's
+  own (its name, name.local, its IP; 127.0.0.1 and localhost on a PC);
+- with the admin password once one is set (api_auth.py, loaded for it:
+  wrong ones are slowed down per client address, in bounded memory);
+- with none set: only once `writes_open` was chosen, or when the write makes
+  that choice (sets admin_password or writes_open: the setup form does);
+- on the fallback access point (a network saved but not joined): the admin
+  password, always.
 """
 
 from . import platform
@@ -34,30 +46,45 @@ def error(w, status, msg):
     return status
 
 
-def authorized(req, password):
-    """True when no admin password is set, or the request carries it."""
-    if not password:
-        return True
-    got = header(req, b"authorization")
-    if got is None:
+def invalid(w, e):
+    """Answers save()'s ValueError: 400, or 403 for a setting the environment holds."""
+    return error(w, 403 if len(e.args) > 1 else 400, e.args[0])
+
+
+def refuse(app, req, w, claim=False):
+    """0 when the request may write; else its answer is written and the status returned.
+    `claim`: the write chooses how writes are guarded (a password, or none)."""
+    if req.method not in (b"POST", b"PUT"):
+        return error(w, 405, "only POST and PUT write")
+    ct = header(req, b"content-type")
+    if ct is None or ct.partition(b";")[0].strip().lower() != b"application/json":
+        return error(w, 415, "writes take Content-Type: application/json")
+    origin = header(req, b"origin")
+    if origin is not None and not _own(app.settings, origin):
+        return error(w, 403, "writes are taken only from the dongle's own page")
+    s = app.settings
+    wifi = app.wifi
+    on_ap = wifi is not None and wifi.mode == "setup" and s["wifi_ssid"]
+    if not s["admin_password"]:
+        if on_ap:
+            return error(w, 403, "no admin password is set: nothing can be changed on the access point")
+        if claim or s["writes_open"]:
+            return 0
+        return error(w, 403, 'no admin password chosen yet: set admin_password, or choose none with writes_open')
+    try:
+        return load("api_auth").check(app, req, w)  # (only where a password is set)
+    finally:
+        unload("api_auth")
+
+
+def _own(s, origin):
+    """True when `origin` (bytes) is this dongle's: http://<name>[.local] or its IP, its port."""
+    o = origin.decode().lower()
+    if not o.startswith("http://"):
         return False
-    kind, _, cred = got.partition(b" ")
-    kind = kind.lower()
-    if kind == b"basic":
-        import binascii
-
-        try:
-            cred = binascii.a2b_base64(cred).partition(b":")[2]
-        except ValueError:
-            return False
-    elif kind != b"bearer":
+    host, _, port = o[7:].partition(":")
+    if (int(port) if port.isdigit() else 80 if not port else -1) != s["http_port"]:
         return False
-    return _same(cred, password.encode())
-
-
-def _same(a, b):
-    """Compares in time that does not depend on where they differ."""
-    diff = len(a) ^ len(b)
-    for i in range(len(b)):
-        diff |= (a[i] if i < len(a) else 0) ^ b[i]
-    return diff == 0
+    name = s["hostname"].lower()
+    ip = platform.network_info()[0]
+    return host in (name, name + ".local", ip) or host == "localhost" and ip == "127.0.0.1"

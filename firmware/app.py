@@ -38,6 +38,7 @@ class App:
         self.bootfails = 0  # boots in a row that failed before this one
         self.settings_error = ""  # the settings file could not be read: why (settings.py)
         self.update = None  # [state, message] of an update received since boot (api_update.py)
+        self.auth = None  # wrong admin passwords per client bucket, and in all (api_auth.py)
 
 
 async def _run(app):

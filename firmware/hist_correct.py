@@ -1,6 +1,6 @@
 """POST /api/v1/hist/months {"recid":"YYMM","edt1":..,...}: corrects a month's counters.
 
-Behind the admin password once one is set. The numbers are read from their
+A write: api_write.refuse() (README "Security"). The numbers are read from their
 decimal digits (never through a float: the dongle's floats are single
 precision, 123456.789 would become 123456.792). Loaded by api_hist.py for
 such a request only, and dropped after it.
@@ -9,15 +9,14 @@ such a request only, and dropped after it.
 import json
 
 from . import history_file
-from .api_write import authorized, error
+from .api_write import error, refuse
 
 
 def correct(app, req, w, ring):
     """POST /api/v1/hist/months: sets a month's counters (ring: the months)."""
-    s = app.settings
-    if not authorized(req, s["admin_password"]):
-        req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-        return error(w, 401, "admin password required")
+    status = refuse(app, req, w)
+    if status:
+        return status
     try:
         doc = json.loads(_numbers_quoted(bytes(req.body or b"")))
         key = history_file.month_key(str(doc["recid"]))

@@ -12,6 +12,9 @@ length, no more than Content-Length bytes are sent and the connection is
 closed short of it, so the client sees an error rather than a wrong answer
 (counted in `truncated`, logged). Every error is JSON `{"error": "..."}`
 with its status.
+`Access-Control-Allow-Origin: *` is on what is read (GET, HEAD, their
+preflights), never on a write's answer nor on a preflight for a route that
+writes: a page on another site gets no CORS grant to write (api_write.py).
 """
 
 import gc
@@ -31,6 +34,8 @@ _REASONS = {
     409: "Conflict",
     408: "Request Timeout",
     413: "Content Too Large",
+    415: "Unsupported Media Type",
+    429: "Too Many Requests",
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     501: "Not Implemented",
@@ -39,6 +44,7 @@ _REASONS = {
     507: "Insufficient Storage",
 }
 _JSON = b"application/json"
+_READS = (b"GET", b"HEAD", b"OPTIONS", b"")  # b"": a request refused before its method was read
 
 
 class Responder:
@@ -53,6 +59,7 @@ class Responder:
         self._out = None  # the connection a streamed body goes to ...
         self._left = 0  # ... and how many bytes of its Content-Length are still to go
         self._capped = self._send_capped  # (one bound method, made once)
+        self.cors = True  # False: this answer (a preflight) gets no Access-Control-Allow-Origin
 
     def answer(self, c, status):
         """Answers the parsed request (or its parse error); returns bytes used, or -1 to close."""
@@ -77,11 +84,15 @@ class Responder:
         handler, allowed = route
         if method == b"OPTIONS":
             allow = routes.allowed(allowed)
-            req.extra = (
-                b"Allow: " + allow + b"\r\nAccess-Control-Allow-Methods: " + allow
-                + b"\r\nAccess-Control-Allow-Headers: Content-Type, Authorization\r\n"
-                b"Access-Control-Max-Age: 86400\r\n"
-            )
+            if allowed != routes.GET:  # a route that writes: no grant for another site
+                self.cors = False
+                req.extra = b"Allow: " + allow + b"\r\n"
+            else:
+                req.extra = (
+                    b"Allow: " + allow + b"\r\nAccess-Control-Allow-Methods: " + allow
+                    + b"\r\nAccess-Control-Allow-Headers: Content-Type, Authorization\r\n"
+                    b"Access-Control-Max-Age: 86400\r\n"
+                )
             self._respond(c, 204, False)
             return
         head = method == b"HEAD"
@@ -123,7 +134,10 @@ class Responder:
         hw.integer(status)
         hw.raw(" ")
         hw.raw(_REASONS.get(status, "Unknown"))
-        hw.raw("\r\nServer: dsmr-api\r\nAccess-Control-Allow-Origin: *\r\n")
+        hw.raw("\r\nServer: dsmr-api\r\n")
+        if self.cors and c.req.method in _READS:
+            hw.raw("Access-Control-Allow-Origin: *\r\n")
+        self.cors = True
         if status != 204:
             hw.raw("Content-Type: ")
             hw.raw(c.req.ctype)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     _ = (SetupApi.page, Static.index, SetupApi.save, DeviceApi.info, SettingsApi.settings, RestartApi.restart,
          UpdateApi.handle, DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle)
 
-_GET = (b"GET",)
+GET = _GET = (b"GET",)  # (http_response.py: a read-only route)
 
 
 def allowed(methods):

@@ -66,7 +66,7 @@ def read(platform, app=None, safe=False):
                 log.warn("DSMR_%s: %s: ignored", row[0].upper(), e)
         return values
     finally:
-        unload_all(("settings_check", "settings_table"))
+        unload_all(("settings_check", "settings_table", "strings"))  # (strings: loaded by the check)
 
 
 def _saved(platform, t, warn):
@@ -116,7 +116,9 @@ def update(platform, values, changes):
 
     Changes that apply live are put into `values` too. Returns the names
     that need a restart to take effect; raises ValueError with a message
-    for the first invalid one.
+    for the first invalid one, with 403 as its second argument for a
+    setting that DSMR_<NAME> overrides: such a write would be saved but not
+    apply (and an overridden admin_password would be gone until a restart).
     """
     t = load("settings_check")
     try:
@@ -126,6 +128,8 @@ def update(platform, values, changes):
             row = t.row(k) if isinstance(k, str) else None
             if row is None:
                 raise ValueError("unknown setting: %s" % k)
+            if platform.env("DSMR_" + k.upper()) is not None:
+                raise ValueError("%s is set by DSMR_%s in the environment: it cannot be changed here" % (k, k.upper()), 403)
             new[k] = t.check(row, raw)
             if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
@@ -135,7 +139,7 @@ def update(platform, values, changes):
         t.check_sockets(after)  # and the sockets (sockets.py)
         saved = _saved(platform, t, False)
     finally:
-        unload_all(("settings_check", "settings_table"))
+        unload_all(("settings_check", "settings_table", "strings"))  # (strings: loaded by the check)
     saved.update(new)
     _write(platform.data_path(FILENAME), saved)
     for k, v in new.items():

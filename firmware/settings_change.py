@@ -1,36 +1,44 @@
 """POST or PUT /api/v1/dev/settings: a change of settings, checked and saved.
 
 `{"name": .., "value": ..}` as DSMRloggerAPI clients send it, or an object of
-several `{"hostname": "p1", "http_timeout": 9}`; behind the admin password
-once one is set. Loaded by api_settings.py for such a request only, and
+several `{"hostname": "p1", "http_timeout": 9}`; a write: api_write.refuse()
+(README "Security"), which takes a write that makes the choice of a password
+or none while neither is made. Loaded by api_settings.py for such a request only, and
 dropped after it (the settings page, a GET, does without it).
 """
 
 import json
 
-from .api_write import authorized, error, save
+from .api_write import error, invalid, refuse, save
 
 
 def change(app, req, w):
     """POST or PUT /api/v1/dev/settings: validates and saves the changes in the body."""
-    s = app.settings
-    if not authorized(req, s["admin_password"]):
-        req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-        return error(w, 401, "admin password required")
     try:
         doc = json.loads(bytes(req.body or b""))
     except ValueError:
+        doc = None  # (said after the gate: a refused request learns nothing)
+    bad_name = False
+    if isinstance(doc, dict) and len(doc) == 2 and "name" in doc and "value" in doc:
+        if isinstance(doc["name"], str):
+            doc = {doc["name"]: doc["value"]}
+        else:
+            bad_name = True
+    # a write that leaves a choice made (a password, or none) may make it while none is
+    claim = isinstance(doc, dict) and (bool(doc.get("admin_password")) or doc.get("writes_open") is True)
+    status = refuse(app, req, w, claim)
+    if status:
+        return status
+    if doc is None:
         return error(w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
     if not isinstance(doc, dict) or not doc:
         return error(w, 400, "the body must be a JSON object")
-    if "name" in doc and "value" in doc and len(doc) == 2:
-        if not isinstance(doc["name"], str):
-            return error(w, 400, '"name" must be a setting\'s name')
-        doc = {doc["name"]: doc["value"]}
+    if bad_name:
+        return error(w, 400, '"name" must be a setting\'s name')
     try:
         restart = save(app, doc)
     except ValueError as e:
-        return error(w, 400, e.args[0])
+        return invalid(w, e)
     except OSError as e:
         return error(w, 500, "could not save the settings: %r" % e)
     w.raw('{"saved": ')

@@ -88,25 +88,11 @@ def check(row, raw):
     elif kind == "c":
         if v not in lo.split(","):
             raise ValueError("%s must be one of %s" % (name, lo))
-    elif not int(lo) <= len(v) <= int(hi):
-        raise ValueError("%s must be %s..%s characters" % (name, lo, hi))
-    elif "H" in flags and not _host_name(v):
-        raise ValueError("%s may hold only letters, digits and hyphens (not first or last)" % name)
-    elif "U" in flags and v:
-        from .mqtt_url import parse  # (only when an address is set)
+    else:
+        from .strings import check as text  # (dropped with this module: settings.py)
 
-        if parse(v) is None:
-            raise ValueError("%s must look like mqtt://[user:password@]host[:port]" % name)
+        v = text(name, flags, v, lo, hi)
     return v
-
-
-def _host_name(v):
-    if v[0] == "-" or v[-1] == "-":
-        return False
-    for c in v:
-        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c == "-"):
-            return False
-    return True
 
 
 def check_sockets(v):

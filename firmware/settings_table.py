@@ -5,10 +5,10 @@ the settings page, and dropped in between (lazy.py): nothing here has to
 stay in the heap.
 
 Types: s string, i integer, b boolean, c one of a list. Limits are lengths
-for strings. Flags: R = takes effect after a restart, S = secret (never
-shown, only whether it is set), H = a host name (what mDNS and DNS take:
-letters, digits and inner hyphens), U = empty or an MQTT URL
-(mqtt://[user:password@]host[:port]), G = a GPIO of the ESP32 that
+for strings, in bytes of UTF-8. Flags: R = takes effect after a restart,
+S = secret (never shown, only whether it is set); for strings (strings.py
+checks them): H = a host name (mDNS), U = empty or an MQTT URL, W = empty or
+a WPA2 passphrase, A = printable ASCII only, T = an MQTT topic prefix; G = a GPIO of the ESP32 that
 can be used (not the flash's 6-11, none of 20, 24, 28-31 that the ESP32 lacks;
 34-39 are input only: the upper limit keeps them from outputs). The platform may change defaults
 (platform.DEFAULTS).
@@ -37,13 +37,14 @@ p1_request_pin|i|-1|-1|33|RG
 p1_buffer|i|4096|256|6144|R
 p1_require_crc|b|false|||
 wifi_ssid|s||0|32|R
-wifi_password|s||0|64|RS
+wifi_password|s||0|63|RSW
 wifi_timeout|i|30|5|600|R
 ntp_server|s|pool.ntp.org|0|64|R
 wdt_timeout|i|120|0|3600|R
-admin_password|s||0|64|S
+admin_password|s||0|63|SWA
+writes_open|b|false|||
 mqtt_url|s||0|128|RSU
-mqtt_prefix|s|dsmr-api|1|64|R
+mqtt_prefix|s|dsmr-api|1|64|RT
 mqtt_interval|i|10|1|3600|R
 hist_hours|i|48|0|168|R
 hist_days|i|14|0|92|R

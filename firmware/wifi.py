@@ -12,6 +12,10 @@
   the access point (the station's scan would take the AP's channel away).
   A dropped link is rejoined in the background with backoff. Nothing else
   ever waits for Wi-Fi.
+- Once a network is saved, the access point is the owner's only (README
+  "Security"): WPA2 with the admin password as its key (writes there need it
+  too, api_write.py); a dongle without an admin password opens none, so no
+  passer-by can join it, read the meter or change a setting.
 """
 
 import asyncio
@@ -50,14 +54,21 @@ class WiFi:
         return "dsmr-api-%02X%02X" % (mac[-2], mac[-1])
 
     def _open_ap(self, why):
+        """Opens the setup access point; False where there may be none (above)."""
         if self.ap is not None:
-            return
+            return True
+        s = self.settings
+        key = s["admin_password"] if s["wifi_ssid"] else ""
+        if s["wifi_ssid"] and not key:
+            log.warn("Wi-Fi: %s; no setup access point without an admin password", why)
+            return False
         net = self.net
         self.ap = net.WLAN(net.AP_IF)
         self.ap.active(True)
-        self.ap.config(essid=self.ap_name(), authmode=net.AUTH_OPEN)
+        self.ap.config(essid=self.ap_name(), authmode=net.AUTH_WPA2_PSK if key else net.AUTH_OPEN, password=key)
         self.mode = "setup"
         log.warn("Wi-Fi: %s; setup access point %s at http://%s/", why, self.ap_name(), self.ap.ifconfig()[0])
+        return True
 
     def _close_ap(self):
         if self.ap is not None:
@@ -129,8 +140,7 @@ class WiFi:
                 log.info("Wi-Fi: joined %s as %s.local (%s)",
                          self.settings["wifi_ssid"], self.settings["hostname"], self.sta.ifconfig()[0])
                 continue
-            if not self.ever_connected:
-                self._open_ap("could not join %s" % self.settings["wifi_ssid"])
+            if not self.ever_connected and self._open_ap("could not join %s" % self.settings["wifi_ssid"]):
                 await asyncio.sleep(int(platform.env("DSMR_WIFI_RETRY_S") or _RETRY_WITH_AP_S))
                 await self._while_ap_in_use()
             else:

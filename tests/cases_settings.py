@@ -85,7 +85,7 @@ def case_invalid_updates_change_nothing():
         ({"http_port": 0}, "http_port must be 1..65535"),
         ({"http_port": "eighty"}, "http_port must be a whole number"),
         ({"http_port": True}, "http_port must be a whole number"),
-        ({"hostname": ""}, "hostname must be 1..32 characters"),
+        ({"hostname": ""}, "hostname must be 1..32 bytes"),
         ({"hostname": 5}, "hostname must be a string"),
         ({"hostname": "my meter"}, "hostname may hold only letters, digits and hyphens (not first or last)"),
         ({"hostname": "m\u00e9ter"}, "hostname may hold only letters, digits and hyphens (not first or last)"),

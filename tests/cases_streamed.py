@@ -16,7 +16,7 @@ from firmware.p1_reader import P1Reader
 
 def _app():
     s = {"hostname": "dsmr-api", "p1": "tcp:127.0.0.1:1", "p1_buffer": 1024, "p1_require_crc": False,
-         "http_buffer": 512, "http_max_conn": 1}
+         "http_buffer": 512, "http_max_conn": 1, "admin_password": "", "writes_open": False}
     a = App()
     a.settings = s
     bufs = Buffers(s)

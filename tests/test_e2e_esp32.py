@@ -7,6 +7,7 @@ port (tests/test_fakes.py): lwIP's 10 sockets, newlib's errno numbers (the firmw
 runs from tests/fakes/esp32_main.py, which puts the ESP32's errno in place),
 blocking name lookups, the port's UART keywords and pins."""
 
+import base64
 import json
 import os
 import time
@@ -127,29 +128,79 @@ def test_no_network_saved_opens_the_setup_access_point(tmp_path, meter):
         assert r.status == 200 and b"name=ssid" in r.body and b"/api/v1/dev/setup" in r.body
 
 
-def test_ap_fallback_after_the_timeout_and_the_setup_form_saves_and_restarts(tmp_path, meter):
-    with Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5}, wifi="fail") as d:
+def setup(d, doc, password=None, origin=None):
+    """POSTs the setup form's JSON as its script does (a browser adds Origin)."""
+    h = {"Content-Type": "application/json"}
+    if password:
+        h["Authorization"] = "Basic " + base64.b64encode(b"admin:" + password.encode()).decode()
+    if origin:
+        h["Origin"] = origin
+    return d.fw.get("/api/v1/dev/setup", method="POST", body=json.dumps(doc).encode(), headers=h)
+
+
+def test_ap_fallback_after_the_timeout_is_wpa2_and_the_setup_form_saves_and_restarts(tmp_path, meter):
+    saved = {"wifi_ssid": "gone", "wifi_timeout": 5, "admin_password": "owner-only"}
+    with Dongle(tmp_path, meter, saved, wifi="fail") as d:
         t0 = time.monotonic()
         wait_for(lambda: d.events("config"), 20, "the fallback access point")
         assert time.monotonic() - t0 >= 4  # only after the station had its time
         assert d.events("connect")[0]["ssid"] == "gone"
-        body = b"ssid=My+Home%21&password=s%C3%A9cret&hostname=p1meter"
-        r = d.fw.get("/api/v1/dev/setup", method="POST", body=body,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert r.status == 200 and b"p1meter.local" in r.body
+        (ap,) = d.events("config")  # a passer-by cannot join: the owner's admin password is its key
+        assert ap["authmode"] == 3 and ap["password"] == "owner-only"
+        doc = {"ssid": "My Home!", "password": "s\u00e9cret!", "hostname": "p1meter", "admin_password": "owner-only"}
+        r = setup(d, doc)  # (a passer-by who got on it still lacks the password)
+        assert r.status == 401 and json.loads((tmp_path / "settings.json").read_text())["wifi_ssid"] == "gone"
+        r = setup(d, dict(doc, writes_open=True, admin_password=""))  # "no password" is no way in there
+        assert r.status == 401
+        r = setup(d, doc, "owner-only", origin="http://192.168.4.1:%d" % d.fw.port)
+        assert r.status == 200 and r.json() == {"saved": ["admin_password", "hostname", "wifi_password", "wifi_ssid"],
+                                                "restart": True}
         saved = json.loads((tmp_path / "settings.json").read_text())
-        assert saved["wifi_ssid"] == "My Home!" and saved["wifi_password"] == "s\u00e9cret"
+        assert saved["wifi_ssid"] == "My Home!" and saved["wifi_password"] == "s\u00e9cret!"
         assert saved["hostname"] == "p1meter"
         d.fw.exited(10)
         assert d.events("reset")
 
 
+def test_no_fallback_access_point_without_an_admin_password(tmp_path, meter):
+    with Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5, "writes_open": True}, wifi="fail") as d:
+        wait_for(lambda: "no setup access point without an admin password" in d.fw.log(), 20, "the refusal")
+        assert not d.events("config")
+        wait_for(lambda: len(d.events("connect")) >= 2, 10, "the station tried again")
+
+
+def test_first_setup_asks_for_an_admin_password_or_the_choice_of_none(tmp_path, meter):
+    with Dongle(tmp_path, meter) as d:
+        wait_for(lambda: d.events("config"), 10, "the access point")
+        page = d.fw.get("/").body
+        assert b'name=admin_password' in page and b'name=writes_open' in page
+        r = setup(d, {"ssid": "home", "password": "wifi-pass"})
+        assert r.status == 403 and "admin" in r.json()["error"]
+        r = setup(d, {"ssid": "home", "password": "wifi-pass", "admin_password": "short"})
+        assert r.status == 400 and r.json() == {"error": "admin_password must be empty or 8..63 bytes (a WPA2 passphrase)"}
+        r = setup(d, {"ssid": "home", "password": "wifi-pass", "writes_open": True}, origin="http://evil.example")
+        assert r.status == 403
+        assert not (tmp_path / "settings.json").exists()
+        r = setup(d, {"ssid": "home", "password": "wifi-pass", "writes_open": True}, origin="http://192.168.4.1:%d" % d.fw.port)
+        assert r.status == 200
+        assert json.loads((tmp_path / "settings.json").read_text()) == {
+            "wifi_ssid": "home", "wifi_password": "wifi-pass", "writes_open": True}
+        d.fw.exited(10)
+
+
 def test_setup_rejects_what_is_invalid(tmp_path, meter):
     with Dongle(tmp_path, meter) as d:
-        r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"password=x")
+        r = setup(d, {"password": "x", "writes_open": True})
         assert r.status == 400 and r.json() == {"error": "ssid is required"}
-        r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"ssid=" + b"x" * 40)
-        assert r.status == 400 and "wifi_ssid" in r.json()["error"]
+        r = setup(d, {"ssid": "x" * 40, "writes_open": True})
+        assert r.status == 400 and r.json() == {"error": "wifi_ssid must be 0..32 bytes"}
+        r = setup(d, {"ssid": "\u00e9" * 17, "writes_open": True})  # 17 characters, 34 bytes
+        assert r.status == 400 and r.json() == {"error": "wifi_ssid must be 0..32 bytes"}
+        r = setup(d, {"ssid": "home", "password": "1234567", "writes_open": True})
+        assert r.status == 400 and "WPA2" in r.json()["error"]
+        r = d.fw.get("/api/v1/dev/setup", method="POST", body=b"ssid=home&writes_open=on",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 415  # what a form on another site can send
         assert not d.events("reset")
 
 
@@ -344,7 +395,7 @@ def test_a_part_refused_a_socket_is_logged_and_counted(tmp_path, meter):
 
 
 def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_path, meter):
-    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1"}, raw_port=free_port(),
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1", "writes_open": True}, raw_port=free_port(),
                 extra_heap_k=None if ON_YARDSTICK else 45) as d:
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
                      json.dumps({"raw_max_clients": 4, "p1_buffer": 3584}))
@@ -361,7 +412,7 @@ def _post(d, doc):
 
 def test_a_wrover_boots_with_the_default_pins_and_tells_what_to_change(tmp_path, meter):
     # SPIRAM firmware: GPIO 16/17 are the PSRAM's; the port's default TX pin (17) would crash it
-    with Dongle(tmp_path, meter, {"wifi_ssid": "home"}, env_extra={"FAKE_SPIRAM": "1"}) as d:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "writes_open": True}, env_extra={"FAKE_SPIRAM": "1"}) as d:
         wait_for(lambda: "are the PSRAM's on a WROVER" in d.fw.log(), 10, "the P1 error")
         assert "p1_rx_pin 16 or p1_tx_pin 23 is not a GPIO of this board" in d.fw.log()
         assert not d.events("crash") and d.fw.alive()
@@ -388,7 +439,7 @@ def test_no_tx_pin_from_micropython_1_29_and_a_clear_error_before(tmp_path, mete
     ({"p1_request_pin": 30}, "p1_request_pin: GPIO 30 cannot be used"),
 ])
 def test_pins_the_esp32_cannot_use_are_refused(tmp_path, meter, doc, says):
-    with Dongle(tmp_path, meter, {"wifi_ssid": "home"}) as d:
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "writes_open": True}) as d:
         status, body = _post(d, doc)
         assert status == 400 and says in body["error"], body
 
@@ -402,7 +453,7 @@ def test_the_rx_tx_and_request_pins_must_differ(tmp_path, meter):
 def test_no_station_join_while_a_phone_is_on_the_setup_access_point(tmp_path, meter):
     stations = tmp_path / "ap_stations"
     stations.write_text("1")  # a phone joins the setup AP as soon as it is up
-    with Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5}, wifi="fail",
+    with Dongle(tmp_path, meter, {"wifi_ssid": "gone", "wifi_timeout": 5, "admin_password": "owner-only"}, wifi="fail",
                 env_extra={"FAKE_AP_STATIONS": str(stations), "DSMR_WIFI_RETRY_S": "1"}) as d:
         wait_for(lambda: d.events("config"), 20, "the fallback access point")
         time.sleep(8)  # retries every second: none while the phone is on it

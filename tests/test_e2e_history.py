@@ -178,12 +178,16 @@ def test_correcting_a_month_needs_the_admin_password(fw, meter):
     months = hist(fw, "months")["months"]
     assert [m["recid"] for m in months] == ["2612", "2611"]
     body = json.dumps({"recid": "2611", "edt1": 1234.5}).encode()
-    assert fw.get("/api/v1/hist/months", method="POST", body=body).status == 200
+    js = {"Content-Type": "application/json"}
+    assert fw.get("/api/v1/hist/months", method="POST", body=body, headers=js).status == 403  # no choice yet
+    fw.get("/api/v1/dev/settings", method="POST", body=b'{"writes_open": true}', headers=js)
+    assert fw.get("/api/v1/hist/months", method="POST", body=body, headers=js).status == 200
+    assert fw.get("/api/v1/hist/months", method="POST", body=body).status == 415  # a form could send that
     fixed = [m for m in hist(fw, "months")["months"] if m["recid"] == "2611"][0]
     assert fixed["edt1"] == 1234.5 and fixed["edt2"] == months[1]["edt2"]
-    fw.get("/api/v1/dev/settings", method="POST", body=b'{"admin_password": "pw"}')
-    assert fw.get("/api/v1/hist/months", method="POST", body=body).status == 401
-    auth = {"Authorization": "Basic " + base64.b64encode(b"a:pw").decode()}
+    fw.get("/api/v1/dev/settings", method="POST", body=b'{"admin_password": "password"}', headers=js)
+    assert fw.get("/api/v1/hist/months", method="POST", body=body, headers=js).status == 401
+    auth = {"Authorization": "Basic " + base64.b64encode(b"a:password").decode(), "Content-Type": "application/json"}
     assert fw.get("/api/v1/hist/months", method="POST", body=body, headers=auth).status == 200
     bad = fw.get("/api/v1/hist/months", method="POST", body=b'{"recid": "2013"}', headers=auth)
     assert bad.status == 400

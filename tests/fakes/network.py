@@ -23,6 +23,7 @@ from _record import record
 STA_IF = 0
 AP_IF = 1
 AUTH_OPEN = 0
+AUTH_WPA2_PSK = 3
 _state = {"hostname": "espressif"}
 _CONFIG = ("mac", "ssid", "essid", "hidden", "security", "authmode", "key", "password", "channel",
            "bandwidth", "hostname", "dhcp_hostname", "max_clients", "reconnects", "txpower",
@@ -95,6 +96,8 @@ class WLAN:
             if k not in _CONFIG:
                 raise ValueError("unknown config param")
         if kw:
+            if kw.get("authmode") == AUTH_WPA2_PSK and not 8 <= len(kw.get("password", "")) <= 63:
+                raise OSError("Wifi Invalid Password")  # (esp_wifi_set_config refuses it)
             record("config", iface=self.iface, **kw)
             for k, v in kw.items():
                 self._set(k, v)
