@@ -351,6 +351,7 @@ def counters(fw):
 
 def test_settings_send_only_what_changed_and_a_restart_is_offered(browser, fw, meter):
     feed_hours(meter, fw, 1)
+    choose_no_password(fw)
     page, errors, posts = open_at(browser, fw, viewport={"width": 390, "height": 844})
     page.wait_for_selector("input[name=hist_hours]")
     # grouped, labelled, with unit, help and range; Advanced and PC-only folded away
@@ -384,6 +385,7 @@ def test_settings_send_only_what_changed_and_a_restart_is_offered(browser, fw, m
 
 def test_the_settings_form_works_with_the_keyboard_alone(browser, fw, meter):
     feed_hours(meter, fw, 1)
+    choose_no_password(fw)
     page, errors, posts = open_at(browser, fw)
     page.wait_for_selector("input[name=hist_days]")
 
