@@ -22,6 +22,13 @@ _FORGET_S = 900  # a bucket without a failure this long starts again
 
 def check(app, req, w):
     """0 when the request carries the admin password; else its answer (401, 429) is written."""
+    v = verdict(app, req)
+    return error(w, v[0], v[1]) if v else 0
+
+
+def verdict(app, req):
+    """0 when the request carries the admin password, else (status, message) with
+    req.extra set (for a handler that answers in its own way: api_update.py)."""
     t = app.auth
     if t is None:
         t = app.auth = [0] * (2 * _SLOTS + 1)  # failures and second of the last, per slot; total
@@ -32,7 +39,7 @@ def check(app, req, w):
     wait = t[i + 1] + (1 << min(t[i] - _FREE, 6)) - now if t[i] >= _FREE else 0
     if wait > 0:
         req.extra = b"Retry-After: %d\r\n" % wait
-        return error(w, 429, "too many wrong passwords: try again in %d s" % wait)
+        return 429, "too many wrong passwords: try again in %d s" % wait
     got = header(req, b"authorization")
     if got is not None and _same(_credential(got), app.settings["admin_password"].encode()):
         t[i] = 0
@@ -42,7 +49,7 @@ def check(app, req, w):
         t[i + 1] = now
         t[-1] += 1
     req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
-    return error(w, 401, "admin password required")
+    return 401, "admin password required"
 
 
 def _client(addr):

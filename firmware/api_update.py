@@ -13,8 +13,9 @@ files go to the version folder not running (versions.py), after a check
 that flash has room; every hash and every .mpy header is checked as the
 bytes pass, and only when all matched does ota/state.json switch to the new
 version, for a trial boot: the dongle restarts into it a moment later.
-Refused, the running version untouched: no admin password set (403) or a
-wrong one (401), an update already coming in (409), a bundle for another
+Refused, the running version untouched: no admin password set (403), a
+request from another site's page (403, api_write.py), a wrong password (401;
+after a few, 429: api_auth.py), an update already coming in (409), a bundle for another
 MicroPython, cut short, with a wrong hash or an unsafe path (400), no room
 (507). The body is read to its end either way, so the client gets the answer.
 """
@@ -28,7 +29,6 @@ import sys
 import time
 
 from . import log, platform, versions
-from .api_write import authorized
 
 _RESERVE = 16384  # flash left free for the settings and history files
 
@@ -121,8 +121,17 @@ class UpdateApi:
                 raise Refused(409, "an update is already coming in")
             if not password:
                 raise Refused(403, "set an admin password first (setting admin_password)")
-            if not authorized(req, password):  # (no WWW-Authenticate: a browser's page would prompt)
-                raise Refused(401, "admin password required")
+            from .lazy import load, unload_all  # the write gate's Origin check and password,
+            # slowed down (api_write.py, api_auth.py; the body is a bundle, not JSON)
+            try:
+                gate = load("api_write")
+                refused = (403, gate.FOREIGN) if gate.foreign(app, req) else load("api_auth").verdict(app, req)
+            finally:
+                unload_all(("api_auth", "api_write"))
+            if refused:
+                if refused[0] == 401:
+                    req.extra = b""  # (no WWW-Authenticate: a browser's page would prompt)
+                raise Refused(*refused)
             app.update = ["receiving", ""]
             try:
                 m = json.loads(await self._line())

@@ -59,9 +59,8 @@ def refuse(app, req, w, claim=False):
     ct = header(req, b"content-type")
     if ct is None or ct.partition(b";")[0].strip().lower() != b"application/json":
         return error(w, 415, "writes take Content-Type: application/json")
-    origin = header(req, b"origin")
-    if origin is not None and not _own(app.settings, origin):
-        return error(w, 403, "writes are taken only from the dongle's own page")
+    if foreign(app, req):
+        return error(w, 403, FOREIGN)
     s = app.settings
     wifi = app.wifi
     on_ap = wifi is not None and wifi.mode == "setup" and s["wifi_ssid"]
@@ -75,6 +74,15 @@ def refuse(app, req, w, claim=False):
         return load("api_auth").check(app, req, w)  # (only where a password is set)
     finally:
         unload("api_auth")
+
+
+FOREIGN = "writes are taken only from the dongle's own page"
+
+
+def foreign(app, req):
+    """True when the request's Origin is another site's (absent: a script, fine)."""
+    origin = header(req, b"origin")
+    return origin is not None and not _own(app.settings, origin)
 
 
 def _own(s, origin):

@@ -28,7 +28,7 @@ import build  # noqa: E402
 import ota  # noqa: E402
 
 RESTART = 75  # bootstate.RESTART
-PASSWORD = "s3cret"
+PASSWORD = "s3cret-pw"  # (8..63: it is the fallback access point's WPA2 key too)
 NEW = "0.9.0-test"
 OLD = ota.source_version()
 ARCH, OTHER = ("x86", "x64") if ON_YARDSTICK else ("x64", "x86")
@@ -202,9 +202,11 @@ def _feed(meter, b):
         time.sleep(1)
 
 
-def upload(port, body, password=PASSWORD, timeout=30):
+def upload(port, body, password=PASSWORD, timeout=30, origin=None):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {"Content-Length": str(len(body))}
+    if origin:
+        headers["Origin"] = origin
     if password is not None:
         import base64
 
@@ -352,6 +354,16 @@ def test_without_an_admin_password_updates_are_refused(board, builds):
     b = board(admin_password="")
     code, answer = upload(b.port, read(builds["good"]), password=None)
     assert code == 403 and "set an admin password first" in answer["error"], answer
+    untouched(b)
+
+
+def test_an_update_from_another_site_or_by_guessing_is_refused(board, builds):
+    # the write gate's Origin check and its pause after wrong passwords (api_write.py, api_auth.py)
+    b = board()
+    code, answer = upload(b.port, read(builds["good"]), origin="http://evil.example")
+    assert code == 403 and answer == {"error": "writes are taken only from the dongle's own page"}, answer
+    codes = [upload(b.port, b"x\n", password="guess-%d" % i)[0] for i in range(5)]
+    assert codes == [401, 401, 401, 429, 429], codes
     untouched(b)
 
 

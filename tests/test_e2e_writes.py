@@ -180,3 +180,4 @@ def test_no_write_passes_before_a_choice_and_dev_info_says_so(fw, tmp_path):
     assert post(fw, {"admin_password": "now-a-password"})[0] == 200
     assert info(fw)["writes"] == "password"
     assert post(fw, {"http_timeout": 8})[0] == 401
+
