@@ -466,7 +466,7 @@ def test_the_update_control_sends_a_bundle_with_the_admin_password(browser, mete
     build.build("x86" if ON_YARDSTICK else "x64", flash)
     bundle = str(tmp_path / "update.bundle")
     ota.write_bundle(flash, bundle, "0.9.9-page")
-    fw = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, root=flash, admin_password="pw")
+    fw = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, root=flash, admin_password="page-pw1")  # (8..63 characters)
     try:
         page, errors, posts = open_at(browser, fw)
         page.wait_for_selector("input[name=hist_hours]")
@@ -477,7 +477,7 @@ def test_the_update_control_sends_a_bundle_with_the_admin_password(browser, mete
         page.click("#upd button")
         page.wait_for_function("document.getElementById('umsg').textContent.startsWith('not updated')")
         assert page.inner_text("#umsg") == "not updated: admin password required"
-        page.fill("#admin", "pw")
+        page.fill("#admin", "page-pw1")
         page.click("#upd button")
         page.wait_for_function("document.getElementById('umsg').textContent.includes('0.9.9-page')", timeout=20000)
         assert page.inner_text("#umsg") == "0.9.9-page is checked and starts after the restart"
