@@ -97,7 +97,7 @@ def boot(why=""):
 
 def rollback(s, why):
     failed = s.get("vrun", "?")
-    s["run"], s["prev"] = s.get("prev", ""), s.get("run", "")
+    s["run"], s["prev"] = s.get("prev") or "", s.get("run", "")  # (no previous: the USB one)
     s["vrun"], s["vprev"] = s.get("vprev", "?"), failed
     s["state"] = "rolledback"
     s["note"] = "%s was rolled back: %s" % (failed, why)

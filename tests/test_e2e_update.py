@@ -300,6 +300,7 @@ def test_bad_bundles_are_refused_with_a_clear_4xx_and_the_version_untouched(boar
         (_with_header(read(builds["other_arch"]), mpy=json.loads(good.split(b"\n", 1)[0])["mpy"]),
          400, "is not a .mpy for this MicroPython"),
         (_one_file(good, b"../main.py", b"print('pwned')\n"), 400, "outside the firmware: ../main.py"),
+        (_one_file(good, b"firmware/../../main.py", b"print('pwned')\n"), 400, "outside the firmware: firmware/../../"),
         (_one_file(good, b"www/index.html", b"hi"), 400, "no firmware/app.mpy"),
         (good + b"trailing", 400, "size does not match"),
         (b"GIF89a" + b"\0" * 5000, 400, "not an update bundle"),
@@ -457,6 +458,13 @@ def test_a_power_cut_at_every_stage_leaves_a_bootable_version(board, builds):
     shutil.rmtree(os.path.join(b.dir, "ota", "a", "firmware"))
     b.power_cut()  # (in a trial: the next boot goes back to /, which is there)
     assert b.status()["running"]["folder"] == "/"
+    # a trial whose previous folder was being overwritten by the next update (forgotten): /
+    b.wait_healthy()
+    with open(os.path.join(b.dir, "ota", "state.json"), "w") as f:
+        json.dump({"run": "b", "prev": None, "vrun": NEW, "vprev": None, "trial": 1}, f)
+    b.power_cut()
+    assert b.status()["running"]["folder"] == "/" and b.status()["update"]["state"] == "rolledback"
+    b.wait_healthy()
     with open(os.path.join(b.dir, "ota", "state.json"), "w") as f:
         f.write("\0\0\0garbage")
     b.wait_healthy()
