@@ -343,6 +343,24 @@ def test_a_truncated_upload_is_refused(board, builds):
     untouched(b)
 
 
+def test_a_refusal_is_sent_once_the_body_is_read(board, builds):
+    """A client sends the whole body before it reads (http.client, curl): answered and closed
+    while it still sends, it would get a reset instead of the answer (lwIP's buffers are small)."""
+    b = board()
+    good = read(builds["good"])
+    s = socket.create_connection(("127.0.0.1", b.port), timeout=10)
+    s.sendall(b"POST /api/v1/dev/update HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(good) + good[:5000])
+    s.settimeout(1.0)
+    with pytest.raises(socket.timeout):
+        s.recv(100)  # no answer while the body is still coming
+    s.settimeout(10)
+    s.sendall(good[5000:])
+    answer = s.recv(4096)
+    s.close()
+    assert answer.startswith(b"HTTP/1.1 401 ") and b"admin password required" in answer, answer
+
+
 def test_no_room_on_flash_is_a_507_before_anything_is_written(board, builds):
     b = board(ota_budget=60000)  # DSMR_OTA_BUDGET: a PC's stand-in for a small flash
     code, answer = upload(b.port, read(builds["good"]))
