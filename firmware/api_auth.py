@@ -48,7 +48,8 @@ def verdict(app, req):
         t[i] += 1
         t[i + 1] = now
         t[-1] += 1
-    req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
+    if header(req, b"origin") is None:  # (a page's fetch carries one: a challenge would make the browser prompt)
+        req.extra = b'WWW-Authenticate: Basic realm="dsmr-api"\r\n'
     return 401, "admin password required"
 
 

@@ -488,3 +488,88 @@ def test_the_update_control_sends_a_bundle_with_the_admin_password(browser, mete
         assert [e for e in errors if not e.startswith("Failed to load resource")] == []
     finally:
         fw.stop()
+
+
+def test_a_page_on_another_site_cannot_change_anything(browser, fw, tmp_path):
+    """Issue #13: a web page a household member opens, on another origin, tries every
+    write a browser lets it send (a form POST, a text/plain fetch, a JSON fetch that
+    needs a preflight); none lands, even with writes open by the owner's choice."""
+    import http.server
+    import threading
+
+    choose_no_password(fw)
+    dongle = "http://127.0.0.1:%d" % fw.port
+    evil = ("<!doctype html><title>cats</title><body>"
+            "<form id=f method=post action='%s/api/v1/dev/setup' enctype='application/x-www-form-urlencoded'>"
+            "<input name=ssid value=evil><input name=password value=evil-pass><input name=writes_open value=on></form>"
+            "<iframe name=sink></iframe><script>"
+            "const d = '%s', out = [];"
+            "async function go() {"
+            " try { await fetch(d + '/api/v1/dev/settings', {method: 'POST', mode: 'no-cors',"
+            "  headers: {'Content-Type': 'text/plain'}, body: JSON.stringify({hostname: 'pwned1'})}); out.push('sent'); }"
+            " catch (e) { out.push('blocked'); }"
+            " try { await fetch(d + '/api/v1/dev/settings', {method: 'POST',"
+            "  headers: {'Content-Type': 'application/json'}, body: JSON.stringify({hostname: 'pwned2'})}); out.push('read'); }"
+            " catch (e) { out.push('preflight refused'); }"
+            " document.getElementById('f').target = 'sink'; document.getElementById('f').submit();"
+            " document.title = 'done ' + out.join(',');"
+            "}; go();</script>") % (dongle, dongle)
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = evil.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.HTTPServer(("127.0.0.1", 0), Evil)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        page.goto("http://localhost:%d/" % srv.server_address[1])  # another origin (and site) than the dongle
+        page.wait_for_function("document.title.startsWith('done')", timeout=10000)
+        assert page.title() == "done sent,preflight refused"  # the JSON one never left the browser
+        time.sleep(1)  # the form's POST lands in the iframe meanwhile
+        # (hostname and wifi_ssid apply after a restart: what was saved is in the file)
+        assert json.loads((tmp_path / "settings.json").read_text()) == {"writes_open": True}
+        assert fw.alive()
+    finally:
+        srv.shutdown()
+
+
+def test_the_page_asks_for_a_choice_then_uses_the_new_password(browser, fw, meter):
+    """Issue #13: a dongle with no admin password and no choice says writes are not
+    protected and takes no change but that choice; the password set on the page is
+    used for the next change, and a new visit needs it."""
+    feed_hours(meter, fw, 1)
+    page, errors, posts = open_at(browser, fw)
+    page.wait_for_selector("input[name=http_timeout]", state="attached")
+    assert "not protected" in page.inner_text("#writes") and "choose an admin password" in page.inner_text("#writes")
+    page.fill("input[name=hist_hours]", "24")
+    page.click("text=Save changes")
+    page.wait_for_function("document.getElementById('saved').textContent.startsWith('not saved')", timeout=10000)
+    assert "no admin password chosen yet" in page.inner_text("#saved")
+    page.fill("input[name=hist_hours]", "48")  # (back as it was: only the choice is sent)
+    page.fill("input[name=admin_password]", "correct horse")
+    page.click("text=Save changes")
+    page.wait_for_function("document.getElementById('saved').textContent.startsWith('saved')", timeout=10000)
+    page.wait_for_function("document.getElementById('writes').textContent === 'Changes need the admin password.'")
+    page.fill("input[name=hist_hours]", "24")  # the password just set goes with this change
+    page.click("text=Save changes")
+    page.wait_for_function("document.getElementById('saved').textContent.includes('Hours kept')", timeout=10000)
+    info = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
+    assert info["writes"] == "password" and info["authfailures"] == 0
+    page2, _, _ = open_at(browser, fw)  # a new visit: the password is asked for
+    page2.wait_for_selector("input[name=hist_days]", state="attached")
+    page2.fill("input[name=hist_days]", "7")
+    page2.click("text=Save changes")
+    page2.wait_for_function("document.getElementById('saved').textContent.startsWith('not saved')", timeout=10000)
+    assert "admin password required" in page2.inner_text("#saved")
+    page2.fill("#admin", "correct horse")
+    page2.click("text=Save changes")
+    page2.wait_for_function("document.getElementById('saved').textContent.startsWith('saved')", timeout=10000)

@@ -179,5 +179,8 @@ def test_no_write_passes_before_a_choice_and_dev_info_says_so(fw, tmp_path):
     assert post(fw, {"http_timeout": 7})[0] == 200
     assert post(fw, {"admin_password": "now-a-password"})[0] == 200
     assert info(fw)["writes"] == "password"
-    assert post(fw, {"http_timeout": 8})[0] == 401
+    st, h, _ = post(fw, {"http_timeout": 8})
+    assert st == 401 and h["www-authenticate"] == 'Basic realm="dsmr-api"'  # (curl -u, scripts)
+    st, h, _ = post(fw, {"http_timeout": 8}, dict(JSON, Origin="http://127.0.0.1:%d" % fw.port))
+    assert st == 401 and "www-authenticate" not in h  # a page's fetch: no browser prompt
 
