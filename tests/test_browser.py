@@ -573,3 +573,41 @@ def test_the_page_asks_for_a_choice_then_uses_the_new_password(browser, fw, mete
     page2.fill("#admin", "correct horse")
     page2.click("text=Save changes")
     page2.wait_for_function("document.getElementById('saved').textContent.startsWith('saved')", timeout=10000)
+
+
+def test_the_setup_form_asks_for_an_admin_password_or_the_choice_of_none(browser, meter, tmp_path):
+    """Issue #13: the first-boot access point's form (www/setup.html, the dongle's layer
+    over the fakes): Wi-Fi without a password choice is refused and says so; with the
+    admin password it is saved, as JSON from the dongle's own page, and the dongle restarts."""
+    from harness import FAKES, HEAP, ON_YARDSTICK, Firmware
+
+    env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": FAKES + ":.frozen", "FAKE_LOG": str(tmp_path / "hw.log"),
+           "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": "ok", "DSMR_NTP_SERVER": ""}
+    # (the fakes' own heap added, as test_e2e_esp32.py's Dongle does: the dongle does not carry them)
+    heap = "%dk" % (int(HEAP.rstrip("k")) + (15 if ON_YARDSTICK else 21))
+    fw = Firmware(tmp_path, "uart", env=env, script=os.path.join(FAKES, "esp32_main.py"), heap=heap)
+    try:
+        wait_for(lambda: b"name=admin_password" in fw.get("/").body, 10, "the setup form at /")
+        # the page from the dongle's name, as a phone on its access point would (192.168.4.1 or
+        # dsmr-api.local: a loopback address is not the dongle's own on its layer)
+        named = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--host-resolver-rules=MAP dsmr-api.local 127.0.0.1"])
+        page = named.new_page()
+        page.goto("http://dsmr-api.local:%d/" % fw.port)
+        page.fill("input[name=ssid]", "home")
+        page.fill("input[name=password]", "wifi-pass")
+        page.click("text=Save and restart")
+        page.wait_for_function("document.getElementById('out').textContent !== ''", timeout=10000)
+        assert "no admin password chosen yet" in page.inner_text("#out")
+        assert not (tmp_path / "settings.json").exists()
+        page.fill("input[name=admin_password]", "owner-password")
+        page.click("text=Save and restart")
+        page.wait_for_function("document.getElementById('out').textContent.startsWith('Saved')", timeout=15000)
+        assert "http://dsmr-api.local/" in page.inner_text("#out")
+        saved = json.loads((tmp_path / "settings.json").read_text())
+        assert saved == {"wifi_ssid": "home", "wifi_password": "wifi-pass", "hostname": "dsmr-api",
+                         "admin_password": "owner-password"}
+        assert fw.exited(10) != 0  # it restarts to join the network (a PC's firmware ends)
+        named.close()
+    finally:
+        fw.stop()
