@@ -70,6 +70,7 @@ class DeviceApi:
         h = app.http
         s = app.settings
         net = platform.network_info()
+        gc.collect()  # usedheap: what is in use, not garbage waiting for the collector
         # What the port gives for free: no trial allocations (each failed one would run a
         # collection and, on the dongle, could grow the heap from the IDF's memory)
         idf = platform.idf_heap()

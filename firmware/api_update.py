@@ -128,9 +128,7 @@ class UpdateApi:
                 refused = (403, gate.FOREIGN) if gate.foreign(app, req) else load("api_auth").verdict(app, req)
             finally:
                 unload_all(("api_auth", "api_write"))
-            if refused:
-                if refused[0] == 401:
-                    req.extra = b""  # (no WWW-Authenticate: a browser's page would prompt)
+            if refused:  # (a 401 challenges scripts only: api_auth.verdict())
                 raise Refused(*refused)
             app.update = ["receiving", ""]
             try:

@@ -244,6 +244,15 @@ class HttpServer:
                         c.state = _WRITING  # (not idle: never evicted)
                         try:
                             status = await h(c.req, c, end)  # pyright: ignore
+                        except MemoryError:  # (loading it, mostly): 503 as any handler, not a silent close
+                            h.drop()  # pyright: ignore
+                            log.error("handler %s: out of memory", c.req.path)
+                            c.req.keep_alive = False
+                            c.req.extra = b"Retry-After: 5\r\n"
+                            self.responder.error(c, 503, "out of memory: try again")
+                            await c.stream.drain()
+                            await self._linger(c)  # (its body is still coming)
+                            return
                         except BaseException:
                             h.drop()  # pyright: ignore  (the client went away, or timed out)
                             raise

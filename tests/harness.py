@@ -50,7 +50,7 @@ else:
     # The 64-bit port compiles the firmware from sources (a parse tree per
     # module) and has 8-byte pointers: it needs more than the dongle. A
     # little above the smallest heap at which the whole suite passes there.
-    HEAP = os.environ.get("DSMR_TEST_HEAP", "168k")
+    HEAP = os.environ.get("DSMR_TEST_HEAP", "192k")
 
 _built = False
 

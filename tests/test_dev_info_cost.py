@@ -23,7 +23,7 @@ parser = O(telegrams=5, crc_errors=0, framing_errors=0, oversize=0)
 reader = O(parser=parser, connected=True, source_errors=0, seconds_since_telegram=lambda: 1,
            seconds_since_bytes=lambda: 1)
 http = O(responder=O(requests=1, errors=0), evicted=0, timeouts=0)
-app = O(VERSION='0', settings={'hostname': 'x', 'p1': 'sim'}, reader=reader, http=http, raw=None,
+app = O(VERSION='0', settings={'hostname': 'x', 'p1': 'sim', 'admin_password': '', 'writes_open': False}, reader=reader, http=http, raw=None,
         mqtt=None, history=None, ntp=None, wifi=None, watchdog=None, safe=None, settings_error=None)
 api = api_dev.DeviceApi(app)
 api._info()

@@ -29,7 +29,7 @@ from harness import ESP32LIKE, ROOT, fixture, free_port, get, wait_for
 pytestmark = pytest.mark.cpython_only
 
 RESTART = 75
-UNIX_HEAP = os.environ.get("DSMR_TEST_HEAP", "168k")  # (the unix port from sources: tests/harness.py)
+UNIX_HEAP = os.environ.get("DSMR_TEST_HEAP", "192k")  # (the unix port from sources: tests/harness.py)
 
 built = built_for("x86")  # the fixture `built`: the .mpy tree for the ESP32-like interpreter
 

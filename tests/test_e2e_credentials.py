@@ -25,6 +25,7 @@ WRITES = [
     ("PUT", "/api/v1/dev/settings", b'{"nope": 1}'),
     ("POST", "/api/v1/dev/setup", b'{"password": "no-ssid"}'),
     ("POST", "/api/v1/dev/restart", None),
+    ("POST", "/api/v1/dev/update", b"not a bundle\n"),
     ("POST", "/api/v1/hist/months", b'{"edt1": 1}'),
     ("POST", "/api/v1/hist/months/asc", b'{"edt1": 1}'),
 ]
