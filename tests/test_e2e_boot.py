@@ -454,8 +454,9 @@ def test_safe_mode_on_the_dongle_joins_the_saved_network_or_opens_the_setup_acce
     hw = str(tmp_path / "hardware.log")
     with open(hw + ".rtc", "wb") as f:  # the fake's RTC memory: three boots failed before this one
         f.write(b"BG1 3 0 stopped: MemoryError()")
-    (tmp_path / "settings.json").write_text(json.dumps({"wifi_ssid": "home", "wifi_password": "pw",
-                                                        "wdt_timeout": 2}))
+    # (an admin password, kept in safe mode: without one no fallback access point opens at all)
+    (tmp_path / "settings.json").write_text(json.dumps({"wifi_ssid": "home", "wifi_password": "password1",
+                                                        "admin_password": "s3cret-pw", "wdt_timeout": 2}))
     env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": os.path.join(ROOT, "tests", "fakes") + ":.frozen",
            "FAKE_LOG": hw, "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": wifi, "DSMR_HEALTHY_S": "1",
            "DSMR_WIFI_TIMEOUT": "5"}  # (safe mode: the default 30 s, save for a PC's overrides)
@@ -475,7 +476,9 @@ def test_safe_mode_on_the_dongle_joins_the_saved_network_or_opens_the_setup_acce
             wait_for(lambda: "joined home" in fw.log(), 10, "joined")
             assert not events("config")
         page = fw.get("/")
-        assert page.status == 200 and b"Safe mode" in page.body and b"MemoryError()" in page.body
+        assert page.status == 200 and b"Safe mode" in page.body and b"safemodereason" in page.body
+        info = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/info").json()["devinfo"]}
+        assert info["safemode"] is True and "MemoryError()" in info["safemodereason"]  # what the page shows
         time.sleep(2.5)  # past DSMR_HEALTHY_S: safe mode neither reads the meter nor starts a watchdog
         assert not events("uart") and not events("wdt_init") and meter.connections == 0
         with open(hw + ".rtc", "rb") as f:
