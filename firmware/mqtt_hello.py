@@ -74,12 +74,8 @@ def _value(pub, f):
     p = pub.app.reader.parser
     w = pub.w
     w.reset()
+    pub._number(w, p, f)  # (as the rounds render it: mqtt.py)
     k = f * _SLOTS
-    kind = fields.KINDS[f]
-    if kind == fields.NUM or kind == fields.DBL:
-        w.number(p.buf, p.idx[k], p.idx[k + 1])
-    else:
-        w.string(p.buf, p.idx[k], p.idx[k + 1])
     unit = bytes(p.buf[p.idx[k + _UNIT] : p.idx[k + _UNIT + 1]]) if p.idx[k + _UNIT] else b""
     return bytes(w.buf[: w.w[0]]), unit
 
