@@ -20,8 +20,7 @@ import harness
 from conftest import ROOT, built_for
 from harness import Firmware, fixture, wait_for
 
-YARDSTICK = os.environ.get("DSMR_YARDSTICK") or os.path.join(os.path.dirname(ROOT), "shared", "tools",
-                                                             "micropython-esp32like")
+YARDSTICK = harness.ESP32LIKE  # (../shared/tools/micropython-esp32like, or DSMR_ESP32LIKE)
 # The heap for the restarts: the yardstick suite's (tests/harness.py), where the
 # defaults serve every endpoint; the goal is 96k (issue #11), which the defaults
 # themselves do not reach yet. A maximal combination must need no more than they do.

@@ -4,12 +4,12 @@ and on the yardstick (../shared/tools/micropython-esp32like: 32-bit, 30-bit smal
 import os
 import subprocess
 
+import harness
 import pytest
 
 from conftest import MICROPYTHON, ROOT, TESTS, micropython_cases
 
-YARDSTICK = os.environ.get("DSMR_YARDSTICK") or os.path.join(os.path.dirname(ROOT), "shared", "tools",
-                                                             "micropython-esp32like")
+YARDSTICK = harness.ESP32LIKE  # (../shared/tools/micropython-esp32like, or DSMR_ESP32LIKE)
 
 mp_results, test_micropython = micropython_cases("cases_per_telegram")
 

@@ -34,7 +34,7 @@ def target(name, value, met, goal):
     if not met:
         MISSED.append(name)
 # the ESP32-like interpreter (../shared/tools/README.md): 32-bit, float32, the split heap
-YARDSTICK = os.environ.get("DSMR_YARDSTICK") or os.path.join(os.path.dirname(ROOT), "shared", "tools",
+YARDSTICK = os.environ.get("DSMR_ESP32LIKE") or os.path.join(os.path.dirname(ROOT), "shared", "tools",
                                                              "micropython-esp32like")
 
 

@@ -47,7 +47,7 @@ import harness  # noqa: E402
 from harness import MOSQUITTO, Broker, Firmware, TcpMeter, free_port, wait_for  # noqa: E402
 
 FAKES = os.path.join(ROOT, "tests", "fakes")  # compiled to .mpy for a build (compiled_fakes())
-YARDSTICK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-esp32like")
+YARDSTICK = os.environ.get("DSMR_ESP32LIKE") or os.path.join(os.path.dirname(ROOT), "shared", "tools", "micropython-esp32like")
 
 CORE_PATHS = ["/api/v1/sm/actual", "/api/v0/sm/actual", "/api/v1/sm/info", "/api/v1/sm/fields",
               "/api/v1/sm/fields/power_delivered", "/api/v1/sm/telegram", "/", "/nope"]
