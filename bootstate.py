@@ -61,7 +61,12 @@ def save(st):
         if r is not None:
             r.memory(b)
         else:
-            with open(data_path("boots"), "wb") as f:
+            path = data_path("boots")
+            try:
+                os.mkdir(path.rsplit("/", 1)[0])  # (a first boot: the data folder is not there yet)
+            except OSError:
+                pass
+            with open(path, "wb") as f:
                 f.write(b)
     except Exception as e:
         print("boot guard: cannot save its count:", repr(e))
