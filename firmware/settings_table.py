@@ -34,7 +34,7 @@ p1_uart|i|2|1|2|R
 p1_rx_pin|i|16|0|39|RG
 p1_tx_pin|i|23|-1|33|RG
 p1_request_pin|i|-1|-1|33|RG
-p1_buffer|i|4096|256|6144|R
+p1_buffer|i|2048|256|4096|R
 p1_require_crc|b|false|||
 wifi_ssid|s||0|32|R
 wifi_password|s||0|63|RSW

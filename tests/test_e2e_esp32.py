@@ -403,10 +403,10 @@ def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_pat
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1", "writes_open": True}, raw_port=free_port(),
                 extra_heap_k=None if ON_YARDSTICK else 45) as d:
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
-                     json.dumps({"raw_max_clients": 4, "p1_buffer": 3584}))
+                     json.dumps({"raw_max_clients": 4, "p1_buffer": 1536}))
         assert r.status == 400 and "need 11 sockets" in r.json()["error"], r.body
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
-                     json.dumps({"raw_max_clients": 4, "p1_buffer": 3584, "http_max_conn": 3}))
+                     json.dumps({"raw_max_clients": 4, "p1_buffer": 1536, "http_max_conn": 3}))
         assert r.status == 200, r.body
 
 
