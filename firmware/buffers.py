@@ -11,7 +11,10 @@ handed its own buffer:
   chunk      what the P1 reader reads into
   response   the shared HTTP response buffer, HEAD_ROOM of it for headers
   head       where response headers are put together
-  requests   one request buffer per connection (http_max_conn of them)
+  requests   one spare request buffer: http_server.py makes more when
+             several connections read requests at once (up to
+             max_conn = http_max_conn) and lets them go when unused; an idle
+             keep-alive connection holds none
 """
 
 REQ_SIZE = 1024  # a request's head and body must fit this
@@ -25,5 +28,6 @@ class Buffers:
         self.telegrams = (bytearray(n), bytearray(n))
         self.response = bytearray(settings["http_buffer"] + HEAD_ROOM)
         self.head = bytearray(HEAD_ROOM)
-        self.requests = [bytearray(REQ_SIZE) for _ in range(settings["http_max_conn"])]
+        self.requests = [bytearray(REQ_SIZE)]
+        self.max_conn = settings["http_max_conn"]
         self.chunk = bytearray(CHUNK)

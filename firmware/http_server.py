@@ -8,7 +8,12 @@
   (slowloris) can never lock others out, and a backlog of them drains fast.
   Only a connection at least GRACE_MS old whose bytes have been read and
   found incomplete can be dropped.
-- A request head (request line + headers) must fit a request buffer (1 KB, buffers.py; else
+- A connection holds a request buffer (1 KB, buffers.py) only while it reads
+  and answers a request: an idle keep-alive one holds none. Buffers are made
+  when needed (no more than `max_conn`, one per connection served) and kept
+  as spares while in use; a spare that went unused for a sweep (250 ms) is
+  let go, down to one. No buffer to be had (out of memory): 503 and close.
+- A request head (request line + headers) must fit a request buffer (else
   431) and arrive within `timeout` seconds of its first byte (else 408 and
   close), however steadily it trickles; an idle keep-alive connection is
   closed after `keepalive` seconds.
@@ -71,11 +76,11 @@ async def _readable(sock):  # pyright: ignore  (a generator-based awaitable, as 
 
 
 class Conn:
-    def __init__(self, sock, addr, buf):
+    def __init__(self, sock, addr):
         self.sock = sock
         self.addr = addr
         self.stream = asyncio.StreamWriter(sock, {})
-        self.buf = buf
+        self.buf = None  # a request buffer while it reads and answers a request (HttpServer._take)
         self.n = 0
         self.state = _READING
         self.start = time.ticks_ms()  # when it began waiting for this request
@@ -95,12 +100,14 @@ class HttpServer:
     def __init__(self, port, bufs, router, backlog=8, timeout=5, keepalive=15, host="0.0.0.0"):
         self.host = host
         self.port = port
-        self.max_conn = len(bufs.requests)
+        self.max_conn = bufs.max_conn
         self.backlog = backlog
         self.timeout_ms = timeout * 1000
         self.keepalive_ms = keepalive * 1000
         self.responder = Responder(bufs, router)
-        self.pool = list(bufs.requests)  # one request buffer per connection
+        self.pool = list(bufs.requests)  # spare request buffers (one at boot)
+        self.size = len(bufs.requests[0])
+        self.low = 0  # the fewest spares since the last sweep: more than one are let go
         self.conns = []
         self.listener = None
         # counters for the device API (requests and errors: self.responder)
@@ -157,30 +164,29 @@ class HttpServer:
                 await asyncio.sleep_ms(100)
 
     def _start(self, s, addr):
-        """Serves an accepted socket. If that fails (out of memory), its buffer
-        goes back to the pool and the error up: no connection slot is ever lost."""
-        buf = self.pool.pop()
+        """Serves an accepted socket (it takes a request buffer when its bytes come).
+        If that fails (out of memory), the error goes up: no connection slot is lost."""
         c = None
         try:
             s.setblocking(False)
-            c = Conn(s, addr, buf)
+            c = Conn(s, addr)
             c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
             self.conns.append(c)
             c.task = asyncio.create_task(self._serve_conn(c))
         except BaseException:
             if c in self.conns:
                 self.conns.remove(c)
-            self.pool.append(buf)
             raise
 
     async def _refuse(self, s):
         """Answers 503 on a socket that could not be served, then closes it
         once its request is read (closing on unread bytes would reset the
-        connection and lose the answer). Allocates nothing."""
+        connection and lose the answer). Allocates nothing: the request is read
+        into the response buffer, which holds nothing across an await."""
         try:
             s.send(_BUSY_503)
             await asyncio.sleep_ms(100)  # the request arrives meanwhile
-            s.readinto(self.pool[-1])
+            s.readinto(self.responder.w.buf)
         except OSError:
             pass
         s.close()
@@ -205,16 +211,33 @@ class HttpServer:
                     least = rate
         return victim
 
+    def _take(self, c):
+        """Gives c a request buffer: a spare, or a new one (MemoryError when there is no room)."""
+        pool = self.pool
+        if pool:
+            c.buf = pool.pop()
+            if len(pool) < self.low:
+                self.low = len(pool)
+        else:
+            c.buf = bytearray(self.size)
+            self.low = 0
+
     def _drop(self, c):
         if c in self.conns:
             self.conns.remove(c)
-            self.pool.append(c.buf)
+            if c.buf is not None:
+                self.pool.append(c.buf)  # (its task, cancelled, may still hold it: it only unwinds)
         if c.task is not None and c.task is not asyncio.current_task():
             c.task.cancel()
 
     async def _sweep(self):
         while True:
             await asyncio.sleep_ms(250)
+            pool = self.pool
+            while self.low > 1:  # spares none needed since the last sweep: down to one
+                pool.pop()
+                self.low -= 1
+            self.low = len(pool)
             now = time.ticks_ms()
             for c in self.conns[:]:
                 if time.ticks_diff(now, c.deadline) > 0:
@@ -276,6 +299,9 @@ class HttpServer:
                 rest = c.n - used
                 if rest > 0:
                     c.buf[:rest] = c.buf[used : c.n]
+                else:  # idle until its next request comes: the buffer goes back
+                    self.pool.append(c.buf)
+                    c.buf = None
                 c.n = rest
                 c.state = _READING
                 c.start = time.ticks_ms()
@@ -296,8 +322,8 @@ class HttpServer:
 
     async def _read_head(self, c):
         """Reads until a whole request head is in c.buf; returns its end (after CRLFCRLF) or -1."""
-        buf = c.buf
         while True:
+            buf = c.buf
             if c.n:
                 end = buf.find(b"\r\n\r\n", 0, c.n)
                 lf = buf.find(b"\n\n", 0, c.n if end < 0 else end)
@@ -352,14 +378,22 @@ class HttpServer:
 
         Reads first and waits only when nothing is there, so a connection is
         marked `waiting` (and may be dropped for a newcomer) only once what it
-        sent has been looked at.
+        sent has been looked at. One with no buffer waits for bytes first, then
+        takes one; if none can be had (out of memory) it gets a 503 and False.
         """
         while True:
-            n = c.sock.readinto(memoryview(c.buf)[c.n :])
+            n = None if c.buf is None else c.sock.readinto(memoryview(c.buf)[c.n :])
             if n is None:  # nothing yet
                 c.waiting = True
                 await _readable(c.sock)  # pyright: ignore
                 c.waiting = False
+                if c.buf is None:
+                    try:
+                        self._take(c)
+                    except MemoryError:
+                        log.warn("http: out of memory for a request: answered 503")
+                        await self._refuse(c.sock)
+                        return False
                 continue
             if n == 0:
                 return False

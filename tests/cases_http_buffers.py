@@ -1,0 +1,159 @@
+"""Request buffers on demand (http_server.py): a connection holds one only while it
+reads and answers a request, spares beyond one are let go, and a request that finds
+no room for one gets a 503. The server under the MicroPython unix port in-process,
+real sockets on 127.0.0.1 (tests/test_http_buffers.py)."""
+
+import asyncio
+import os
+
+from firmware import http_server
+from firmware.buffers import Buffers
+
+_PORT = 21000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 2345)
+
+
+class _Ok:
+    def resolve(self, path):
+        return (self.handler, (b"GET",))
+
+    def handler(self, req, w):
+        w.raw('{"ok": 1}\n')
+        return 200
+
+
+def _server(port):
+    srv = http_server.HttpServer(port, Buffers({"p1_buffer": 256, "http_buffer": 512, "http_max_conn": 3}), _Ok())
+    srv.listen()
+    return srv
+
+
+async def _answer(r):
+    """One response from a keep-alive connection: (head, body)."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = await asyncio.wait_for(r.read(1), 5)
+        assert chunk, head
+        head += chunk
+    n = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    body = b""
+    while len(body) < n:
+        body += await asyncio.wait_for(r.read(n - len(body)), 5)
+    return head, body
+
+
+async def _open(port, n):
+    out = []
+    for _ in range(n):
+        out.append(await asyncio.open_connection("127.0.0.1", port))
+    return out
+
+
+_GET = b"GET /x HTTP/1.1\r\nHost: t\r\n\r\n"
+
+
+def _run(port, scenario):
+    srv = _server(port)
+
+    async def main():
+        task = asyncio.create_task(srv.serve())
+        try:
+            await scenario(srv)
+        finally:
+            task.cancel()
+            srv.listener.close()
+
+    asyncio.run(main())
+
+
+def case_an_idle_keep_alive_connection_holds_no_request_buffer():
+    async def scenario(srv):
+        conns = await _open(_PORT, 3)
+        for _ in range(3):  # a few requests each, one after the other, on the same connections
+            for r, w in conns:
+                w.write(_GET)
+                await w.drain()
+                head, body = await _answer(r)
+                assert head.startswith(b"HTTP/1.1 200 ") and b"keep-alive" in head and body == b'{"ok": 1}\n', head
+        await asyncio.sleep_ms(50)
+        assert len(srv.conns) == 3, srv.conns  # all three kept alive ...
+        assert [c.buf for c in srv.conns] == [None, None, None], "an idle connection holds a buffer"
+        assert len(srv.pool) == 1, len(srv.pool)  # ... and one spare between them: one at a time needed one
+        for _, w in conns:
+            w.close()
+
+    _run(_PORT, scenario)
+
+
+def case_buffers_are_made_for_concurrent_requests_and_let_go_down_to_one_spare():
+    async def scenario(srv):
+        conns = await _open(_PORT + 1, 3)
+        for _, w in conns:
+            w.write(b"GET /x HTTP/1.1\r\n")  # a head begun: each needs a buffer meanwhile
+            await w.drain()
+        await asyncio.sleep_ms(50)
+        bufs = [c.buf for c in srv.conns]
+        assert len(bufs) == 3 and None not in bufs and len(set(id(b) for b in bufs)) == 3, bufs
+        assert not srv.pool, len(srv.pool)
+        for r, w in conns:
+            w.write(b"Host: t\r\n\r\n")
+            await w.drain()
+            head, _ = await _answer(r)
+            assert head.startswith(b"HTTP/1.1 200 "), head
+        await asyncio.sleep_ms(50)
+        assert len(srv.pool) == 3 and [c.buf for c in srv.conns] == [None, None, None], len(srv.pool)
+        await asyncio.sleep_ms(600)  # two sweeps: the spares none needed are let go, one stays
+        assert len(srv.pool) == 1, len(srv.pool)
+        for r, w in conns:  # and served as ever
+            w.write(_GET)
+            await w.drain()
+            head, _ = await _answer(r)
+            assert head.startswith(b"HTTP/1.1 200 "), head
+            w.close()
+
+    _run(_PORT + 1, scenario)
+
+
+def case_no_room_for_a_request_buffer_answers_503_and_loses_nothing():
+    def no_memory(*args):
+        raise MemoryError("memory allocation failed")
+
+    async def scenario(srv):
+        r1, w1 = await asyncio.open_connection("127.0.0.1", _PORT + 2)
+        w1.write(b"GET /x HTTP/1.1\r\n")  # holds the one spare
+        await w1.drain()
+        await asyncio.sleep_ms(50)
+        http_server.bytearray = no_memory  # the heap has no room for another
+        try:
+            r2, w2 = await asyncio.open_connection("127.0.0.1", _PORT + 2)
+            w2.write(_GET)
+            await w2.drain()
+            got = b""
+            while True:
+                chunk = await asyncio.wait_for(r2.read(512), 5)
+                if not chunk:
+                    break
+                got += chunk
+            w2.close()
+            assert got.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 5\r\n" in got, got
+            assert got.endswith(b'{"error": "out of memory: retry"}\n'), got
+        finally:
+            del http_server.bytearray
+        await asyncio.sleep_ms(50)
+        assert len(srv.conns) == 1 and not srv.pool, (srv.conns, srv.pool)  # the refused one is gone
+        w1.write(b"Host: t\r\n\r\n")  # the first is answered as ever ...
+        await w1.drain()
+        head, _ = await _answer(r1)
+        assert head.startswith(b"HTTP/1.1 200 "), head
+        r3, w3 = await asyncio.open_connection("127.0.0.1", _PORT + 2)  # ... and a newcomer too
+        w3.write(_GET)
+        await w3.drain()
+        head, _ = await _answer(r3)
+        assert head.startswith(b"HTTP/1.1 200 "), head
+        w1.close()
+        w3.close()
+
+    _run(_PORT + 2, scenario)
+
+
+def all_cases():
+    return sorted(k for k in globals() if k.startswith("case_"))
