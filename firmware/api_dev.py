@@ -19,10 +19,38 @@ _TIMESTAMP = const(3)  # fields.TIMESTAMP (fields is not imported for it)
 _2023 = 1672531200  # a clock before this has not been set
 
 
+# What each endpoint answers, in order: (name, unit). The values come from
+# _info() and _time(), one per row, in the same order. (A constant: one set of
+# tuples loaded with the module, not a 3-tuple per row built per request.)
+_INFO = (
+    ("fwversion", None), ("update", None), ("updatenote", None), ("micropython", None), ("platform", None),
+    ("hostname", None), ("ipaddress", None), ("macaddress", None), ("ssid", None), ("wifirssi", "dBm"),
+    ("freeheap", "bytes"), ("maxfreeblock", "bytes"), ("usedheap", "bytes"), ("idffreeheap", "bytes"),
+    ("idfminfreeheap", "bytes"), ("uptime", "s"), ("p1source", None),
+    # the meter's (absent in safe mode, which reads no meter)
+    ("p1connected", None), ("telegramcount", None), ("telegramerrors", None), ("crcerrors", None),
+    ("framingerrors", None), ("oversizetelegrams", None), ("lasttelegram", "s"), ("lastbytes", "s"),
+    ("p1sourceerrors", None),
+    ("httprequests", None), ("httperrors", None), ("httpdropped", None), ("httptruncated", None),
+    ("httptimeouts", None), ("rawclients", None), ("rawsent", None), ("rawmissed", None), ("rawdropped", None),
+    ("mqttconnected", None), ("mqttpublished", None), ("mqttreconnects", None), ("historywrites", None),
+    ("ntpsyncs", None), ("wifimode", None), ("wifireconnects", None), ("watchdogfeeds", None),
+    ("safemode", None), ("safemodereason", None), ("bootfails", None), ("settingserror", None),
+    # how writes are guarded (api_write.py): "password", "open" (chosen: no
+    # password) or "unset" (unprotected: no choice made yet, only the choice is taken)
+    ("writes", None), ("authfailures", None),
+    # sockets.py's and resolve.py's counters (name lookups block the dongle: their count and cost)
+    ("socketsrefused", None), ("dnslookups", None), ("dnsfailures", None), ("dnstime", "ms"),
+    ("dnslongest", "ms"),
+)
+_TIME = (("time", None), ("timezone", None), ("epoch", "s"), ("source", None), ("uptime", "s"))
+_ABSENT = object()  # a value whose row is left out (the meter's rows in safe mode)
+
+
 class DeviceApi:
     def __init__(self, app):
         self.app = app
-        self.items = None  # this request's values (the object lives for one request: lazy.py)
+        self.values = None  # this request's values (the object lives for one request: lazy.py)
 
     def _pair(self, w, first, name, value, unit=None):
         w.raw('\n {"name": "' if first else ',\n {"name": "')
@@ -40,30 +68,34 @@ class DeviceApi:
             w.raw('"')
         w.raw("}")
 
-    def _pairs(self, w, key, take):
-        """Renders {key: [pairs]}, the values from take(). An answer bigger than
-        the response buffer is rendered twice, counted and then sent
-        (http_response.py): the values are taken once, so both agree."""
-        if self.items is None:
-            self.items = take()
-        items = self.items
+    def _pairs(self, w, key, rows, take):
+        """Renders {key: [pairs]}: the names and units of `rows`, the values from
+        take(). An answer bigger than the response buffer is rendered twice, counted
+        and then sent (http_response.py): the values are taken once, so both agree."""
+        if self.values is None:
+            self.values = take()
+        values = self.values
         w.raw('{"')
         w.raw(key)
         w.raw('":[')
         first = True
-        for name, value, unit in items:
-            self._pair(w, first, name, value, unit)
-            first = False
+        for i in range(len(rows)):
+            v = values[i]
+            if v is not _ABSENT:
+                name, unit = rows[i]
+                self._pair(w, first, name, v, unit)
+                first = False
         w.raw("\n]}\n")
         return 200
 
     def info(self, req, w):
-        return self._pairs(w, "devinfo", self._info)
+        return self._pairs(w, "devinfo", _INFO, self._info)
 
     def time(self, req, w):
-        return self._pairs(w, "devtime", self._time)
+        return self._pairs(w, "devtime", _TIME, self._time)
 
     def _info(self):
+        """The values of _INFO's rows, in its order."""
         app = self.app
         r = app.reader
         p = r and r.parser
@@ -76,84 +108,43 @@ class DeviceApi:
         idf = platform.idf_heap()
         v = sys.implementation.version
         u = app.update or ("none", "")  # (the last update: api_update.py, trial.py, start.py)
+        raw, mqtt, wifi = app.raw, app.mqtt, app.wifi
+        res = sys.modules.get("firmware.resolve")
+        meter = r is not None
         return (
-            ("fwversion", app.VERSION, None),
-            ("update", u[0], None),
-            ("updatenote", u[1], None),
-            ("micropython", "%d.%d.%d" % (v[0], v[1], v[2]), None),
-            ("platform", platform.NAME, None),
-            ("hostname", app.settings["hostname"], None),
-            ("ipaddress", net[0], None),
-            ("macaddress", net[1], None),
-            ("ssid", net[2], None),
-            ("wifirssi", net[3], "dBm"),
-            ("freeheap", gc.mem_free(), "bytes"),
-            ("maxfreeblock", idf[1], "bytes"),
-            ("usedheap", gc.mem_alloc(), "bytes"),
-            ("idffreeheap", idf[0], "bytes"),
-            ("idfminfreeheap", idf[2], "bytes"),
-            ("uptime", uptime.seconds(), "s"),
-            ("p1source", app.settings["p1"], None),
-        ) + (() if r is None else (  # (safe mode reads no meter)
-            ("p1connected", int(r.connected), None),
-            ("telegramcount", p.telegrams, None),
-            ("telegramerrors", p.crc_errors + p.framing_errors + p.oversize, None),
-            ("crcerrors", p.crc_errors, None),
-            ("framingerrors", p.framing_errors, None),
-            ("oversizetelegrams", p.oversize, None),
-            ("lasttelegram", r.seconds_since_telegram(), "s"),
-            ("lastbytes", r.seconds_since_bytes(), "s"),
-            ("p1sourceerrors", r.source_errors, None),
-        )) + (
-            ("httprequests", h.responder.requests, None),
-            ("httperrors", h.responder.errors, None),
-            ("httpdropped", h.evicted, None),
-            ("httptruncated", h.responder.truncated, None),
-            ("httptimeouts", h.timeouts, None),
-            ("rawclients", len(app.raw.clients) if app.raw else 0, None),
-            ("rawsent", app.raw.sent if app.raw else 0, None),
-            ("rawmissed", app.raw.missed if app.raw else 0, None),
-            ("rawdropped", app.raw.dropped if app.raw else 0, None),
-            ("mqttconnected", int(app.mqtt.connected) if app.mqtt else 0, None),
-            ("mqttpublished", app.mqtt.published if app.mqtt else 0, None),
-            ("mqttreconnects", app.mqtt.reconnects if app.mqtt else 0, None),
-            ("historywrites", app.history.writes() if app.history else 0, None),
-            ("ntpsyncs", app.ntp.synced if app.ntp else 0, None),
-            ("wifimode", app.wifi.mode if app.wifi else "none", None),
-            ("wifireconnects", app.wifi.reconnects if app.wifi else 0, None),
-            ("watchdogfeeds", app.watchdog.feeds if app.watchdog else 0, None),
-            ("safemode", bool(app.safe), None),
-            ("safemodereason", app.safe, None),
-            ("bootfails", app.bootfails, None),
-            ("settingserror", app.settings_error, None),
-            # how writes are guarded (api_write.py): "password", "open" (chosen: no
-            # password) or "unset" (unprotected: no choice made yet, only the choice is taken)
-            ("writes", "password" if s["admin_password"] else "open" if s["writes_open"] else "unset", None),
-            ("authfailures", app.auth[-1] if app.auth else 0, None),
-        ) + _lookups()
-
-    def _time(self):
-        t, source = now(self.app.reader)
-        y, mo, d, hh, mm, ss, _, summer = timestamp.local(t)
-        return (
-            ("time", "%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, hh, mm, ss), None),
-            ("timezone", "CEST" if summer else "CET", None),
-            ("epoch", t, "s"),
-            ("source", source, None),
-            ("uptime", uptime.seconds(), "s"),
+            app.VERSION, u[0], u[1], "%d.%d.%d" % (v[0], v[1], v[2]), platform.NAME,
+            s["hostname"], net[0], net[1], net[2], net[3],
+            gc.mem_free(), idf[1], gc.mem_alloc(), idf[0],
+            idf[2], uptime.seconds(), s["p1"],
+            int(r.connected) if meter else _ABSENT,
+            p.telegrams if meter else _ABSENT,
+            p.crc_errors + p.framing_errors + p.oversize if meter else _ABSENT,
+            p.crc_errors if meter else _ABSENT,
+            p.framing_errors if meter else _ABSENT,
+            p.oversize if meter else _ABSENT,
+            r.seconds_since_telegram() if meter else _ABSENT,
+            r.seconds_since_bytes() if meter else _ABSENT,
+            r.source_errors if meter else _ABSENT,
+            h.responder.requests, h.responder.errors, h.evicted, h.responder.truncated,
+            h.timeouts, len(raw.clients) if raw else 0, raw.sent if raw else 0, raw.missed if raw else 0,
+            raw.dropped if raw else 0,
+            int(mqtt.connected) if mqtt else 0, mqtt.published if mqtt else 0, mqtt.reconnects if mqtt else 0,
+            app.history.writes() if app.history else 0,
+            app.ntp.synced if app.ntp else 0, wifi.mode if wifi else "none", wifi.reconnects if wifi else 0,
+            app.watchdog.feeds if app.watchdog else 0,
+            bool(app.safe), app.safe, app.bootfails, app.settings_error,
+            "password" if s["admin_password"] else "open" if s["writes_open"] else "unset",
+            app.auth[-1] if app.auth else 0,
+            sockets.count, res.lookups if res else 0, res.failures if res else 0,
+            res.total_ms if res else 0, res.longest_ms if res else 0,
         )
 
-
-def _lookups():
-    """sockets.py's and resolve.py's counters (name lookups block the dongle: their count and cost)."""
-    r = sys.modules.get("firmware.resolve")
-    return (
-        ("socketsrefused", sockets.count, None),
-        ("dnslookups", r.lookups if r else 0, None),
-        ("dnsfailures", r.failures if r else 0, None),
-        ("dnstime", r.total_ms if r else 0, "ms"),
-        ("dnslongest", r.longest_ms if r else 0, "ms"),
-    )
+    def _time(self):
+        """The values of _TIME's rows."""
+        t, source = now(self.app.reader)
+        y, mo, d, hh, mm, ss, _, summer = timestamp.local(t)
+        return ("%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, hh, mm, ss), "CEST" if summer else "CET", t, source,
+                uptime.seconds())
 
 
 def now(reader):

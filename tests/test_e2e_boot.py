@@ -180,6 +180,9 @@ def test_three_failed_boots_then_safe_mode_is_served(tmp_path, target, meter):
         info = d.info()
         assert info["safemode"] is True and info["bootfails"] == 3
         assert "3 boots in a row failed" in info["safemodereason"] and "half copied" in info["safemodereason"]
+        # no meter is read in safe mode: its rows are left out, the rest is there in its order
+        assert "telegramcount" not in info and "p1connected" not in info and "p1sourceerrors" not in info
+        assert list(info).index("p1source") + 1 == list(info).index("httprequests")
         # factory defaults in memory, but the saved network, name and password; the file untouched
         by = {e["name"]: e for e in d.get("/api/v1/dev/settings").json()["settings"]}
         assert by["http_timeout"]["value"] == 5 and by["hostname"]["value"] == "meterkast"
