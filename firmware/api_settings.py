@@ -8,12 +8,11 @@ everything is validated first (400 saying what is wrong, nothing saved),
 then saved at once; the answer lists what needs a restart. Writes pass
 api_write.refuse() (JSON from the dongle's own page or a script, the admin
 password once set, README "Security"); reads (GET, HEAD: never a write) stay
-open so existing clients keep working. A change is settings_change.py,
-loaded for its request.
+open so existing clients keep working. This module is the reads; a change
+is settings_change.py, which the route loads instead (routes.py, ByMethod).
 """
 
 from . import settings_table  # (dropped with this module: both passes of a long answer use it)
-from .lazy import load_with, unload_all
 
 
 class SettingsApi:
@@ -21,14 +20,7 @@ class SettingsApi:
         self.app = app
 
     def settings(self, req, w):
-        s = self.app.settings
-        if req.method in (b"POST", b"PUT"):
-            mod, loaded = load_with("settings_change")  # (a change's code: for its request only)
-            try:
-                return mod.change(self.app, req, w)
-            finally:
-                unload_all(loaded)
-        return self._list(w, s)
+        return self._list(w, self.app.settings)
 
     def _list(self, w, s):
         """Renders every setting straight from the table's text: no row is split

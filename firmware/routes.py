@@ -18,7 +18,7 @@ tests/test_routes.py checks that they and the table name the same things.
 """
 
 from . import api_sm
-from .lazy import Lazy
+from .lazy import ByMethod, Lazy
 
 TYPE_CHECKING = const(0)
 if TYPE_CHECKING:
@@ -30,10 +30,11 @@ if TYPE_CHECKING:
     from .api_settings import SettingsApi
     from .api_setup import SetupApi
     from .api_update import UpdateApi
+    from .settings_change import SettingsChange
     from .static import Static
 
     _ = (SetupApi.page, Static.index, SetupApi.save, DeviceApi.info, SettingsApi.settings, RestartApi.restart,
-         UpdateApi.handle, DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle)
+         UpdateApi.handle, DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle, SettingsChange.post)
 
 GET = _GET = (b"GET",)  # (http_response.py: a read-only route)
 
@@ -52,12 +53,15 @@ class Router:
         self.app = app
         self.setup_page = Lazy(app, "api_setup", "SetupApi", "page")
         self.page = Lazy(app, "static", "Static", "index")
+        # (a change loads only its own code: the settings page's is not needed for it)
+        settings = ByMethod(Lazy(app, "api_settings", "SettingsApi", "settings"),
+                            Lazy(app, "settings_change", "SettingsChange", "post"))
         self.exact = {
             b"/": (self.index, _GET),
             b"/setup": (self.setup_page, _GET),
             b"/api/v1/dev/setup": (Lazy(app, "api_setup", "SetupApi", "save"), (b"POST",)),
             b"/api/v1/dev/info": (Lazy(app, "api_dev", "DeviceApi", "info"), _GET),
-            b"/api/v1/dev/settings": (Lazy(app, "api_settings", "SettingsApi", "settings"), (b"GET", b"POST", b"PUT")),
+            b"/api/v1/dev/settings": (settings, (b"GET", b"POST", b"PUT")),
             b"/api/v1/dev/restart": (Lazy(app, "api_restart", "RestartApi", "restart"), (b"POST",)),
             b"/api/v1/dev/update": (Lazy(app, "api_update", "UpdateApi", "handle", True), (b"GET", b"POST")),
         }

@@ -3,13 +3,23 @@
 `{"name": .., "value": ..}` as DSMRloggerAPI clients send it, or an object of
 several `{"hostname": "p1", "http_timeout": 9}`; a write: api_write.refuse()
 (README "Security"), which takes a write that makes the choice of a password
-or none while neither is made. Loaded by api_settings.py for such a request only, and
-dropped after it (the settings page, a GET, does without it).
+or none while neither is made. Loaded for such a request only (routes.py:
+the route's writes are `SettingsChange.post`, its reads api_settings.py), and
+dropped after it: the settings page, a GET, does without it, and a change
+without the page's code.
 """
 
 import json
 
 from .api_write import error, invalid, refuse, save
+
+
+class SettingsChange:
+    def __init__(self, app):
+        self.app = app
+
+    def post(self, req, w):
+        return change(self.app, req, w)
 
 
 def change(app, req, w):
