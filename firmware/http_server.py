@@ -21,7 +21,9 @@
   errors close that connection only.
 
 Requests are parsed by http_request.py and answered by http_response.py
-(routing, rendering, headers, JSON errors).
+(routing, rendering, headers, JSON errors). What runs only on errors and
+abuse (the 408, lingering before a close, a handler reading its own body)
+is in http_rare.py, loaded when needed and dropped after.
 """
 
 import asyncio
@@ -31,6 +33,7 @@ from errno import EAGAIN, ECONNABORTED, ECONNRESET
 from asyncio import core  # pyright: ignore  (asyncio's internals: _readable() below says why)
 
 from . import log, sockets
+from .lazy import load, unload
 from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
 
@@ -40,12 +43,6 @@ from .http_response import Responder
 GRACE_MS = 10
 _READING = 0
 _WRITING = 1
-
-_TIMEOUT_408 = (
-    b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
-    b"Access-Control-Allow-Origin: *\r\nContent-Length: 36\r\nConnection: close\r\n\r\n"
-    b'{"error": "request took too long"}\r\n'
-)
 
 _BUSY_503 = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -245,8 +242,8 @@ class HttpServer:
                         self.timeouts += 1
                     if c.state == _READING and c.n:
                         try:
-                            c.sock.send(_TIMEOUT_408)
-                        except OSError:
+                            self._rare("timeout", c)  # 408
+                        except Exception:  # (OSError; MemoryError: closed without it)
                             pass
                     self._drop(c)
 
@@ -265,20 +262,9 @@ class HttpServer:
                     h = h[0] if h else None
                     if getattr(h, "body", False):
                         c.state = _WRITING  # (not idle: never evicted)
-                        try:
-                            status = await h(c.req, c, end)  # pyright: ignore
-                        except MemoryError:  # (loading it, mostly): 503 as any handler, not a silent close
-                            h.drop()  # pyright: ignore
-                            log.error("handler %s: out of memory", c.req.path)
-                            c.req.keep_alive = False
-                            c.req.extra = b"Retry-After: 5\r\n"
-                            self.responder.error(c, 503, "out of memory: try again")
-                            await c.stream.drain()
-                            await self._linger(c)  # (its body is still coming)
-                            return
-                        except BaseException:
-                            h.drop()  # pyright: ignore  (the client went away, or timed out)
-                            raise
+                        status = await self._rare("body", c, h, end)
+                        if status is None:
+                            return  # out of memory: answered 503
                 while status == NEED_BODY:
                     if not await self._read_more(c):
                         return
@@ -293,12 +279,12 @@ class HttpServer:
                 await c.stream.drain()
                 if used < 0 or not c.req.keep_alive:
                     if c.linger:
-                        await self._linger(c)
+                        await self._rare("linger", c)
                     return
                 # keep-alive: keep any pipelined bytes, wait for the next request
                 rest = c.n - used
                 if rest > 0:
-                    c.buf[:rest] = c.buf[used : c.n]
+                    c.buf[:rest] = c.buf[used : c.n]  # pyright: ignore  (it holds one while it answers)
                 else:  # idle until its next request comes: the buffer goes back
                     self.pool.append(c.buf)
                     c.buf = None
@@ -336,7 +322,7 @@ class HttpServer:
                     self.responder.requests += 1
                     self.responder.error(c, 431, "request line and headers must fit %d bytes" % len(c.buf))
                     await c.stream.drain()
-                    await self._linger(c)
+                    await self._rare("linger", c)
                     return -1
             if not await self._read_more(c):
                 return -1
@@ -356,22 +342,13 @@ class HttpServer:
             f.close()
             c.req.file = None
 
-    async def _linger(self, c):
-        """Reads and drops what the client still sends (up to 64 KB, 1 s) before closing.
-
-        Closing a socket with unread input makes the kernel send a reset, which
-        can destroy the error response before the client has read it.
-        """
-        c.state = _WRITING  # not a request in progress: no 408, no eviction
-        c.n = 0
-        c.deadline = time.ticks_add(time.ticks_ms(), 1000)
-        mv = memoryview(c.buf)
-        left = 65536
-        while left > 0:
-            n = await c.stream.readinto(mv)
-            if n == 0:
-                return
-            left -= n or 0
+    def _rare(self, fn, *args):
+        """http_rare.<fn>(self, *args): code run only on errors and abuse, loaded
+        for it and dropped after (a coroutine keeps its code while it runs)."""
+        try:
+            return getattr(load("http_rare"), fn)(self, *args)
+        finally:
+            unload("http_rare")
 
     async def _read_more(self, c):
         """Reads what the client sent next into c.buf; False when it closed.

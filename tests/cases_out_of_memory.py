@@ -108,6 +108,60 @@ def case_a_body_whose_second_pass_fails_or_differs_is_cut_short_never_a_wrong_20
             assert len(body) < 2000 and srv.responder.truncated == 1, (second, len(body))
 
 
+class _BodyRoute:
+    """One POST route whose handler reads its own body (lazy.py, body=True) and
+    whose module finds no room to load."""
+
+    def __init__(self):
+        self.handler = _BodyHandler()
+
+    def resolve(self, path):
+        return (self.handler, (b"POST",))
+
+
+class _BodyHandler:
+    body = True
+
+    def __init__(self):
+        self.dropped = 0
+
+    async def __call__(self, req, c, end):
+        raise MemoryError("memory allocation failed")
+
+    def drop(self):
+        self.dropped += 1
+
+
+def case_a_body_handler_with_no_room_to_load_answers_503_and_leaves_nothing_loaded():
+    port = _PORT + 4
+    srv = http_server.HttpServer(port, Buffers({"p1_buffer": 256, "http_buffer": 512, "http_max_conn": 2}), _BodyRoute())
+    srv.listen()
+
+    async def scenario():
+        task = asyncio.create_task(srv.serve())
+        try:
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            w.write(b"POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 3000\r\n\r\n" + b"x" * 3000)
+            await w.drain()
+            out = b""
+            while True:
+                chunk = await asyncio.wait_for(r.read(512), 5)
+                if not chunk:
+                    break
+                out += chunk
+            w.close()
+            return out
+        finally:
+            task.cancel()
+            srv.listener.close()
+
+    got = asyncio.run(scenario())
+    assert got.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 5\r\n" in got, got
+    assert b"Connection: close\r\n" in got and got.endswith(b'{"error": "out of memory: try again"}\n'), got
+    assert srv.responder.router.handler.dropped == 1
+    assert "firmware.http_rare" not in sys.modules  # its code left the heap again
+
+
 def case_a_module_load_that_runs_out_of_memory_half_way_leaves_nothing_loaded():
     real = lazy.load
 
