@@ -276,23 +276,24 @@ class HttpServer:
                     if c.n > used:
                         used = -1  # pipelined requests would be overwritten by the file: close after it
                     await self._send_file(c)
+                keep = used >= 0 and c.req.keep_alive
+                if keep:  # keep any pipelined bytes for the next request
+                    rest = c.n - used
+                    if rest > 0:
+                        c.buf[:rest] = c.buf[used : c.n]  # pyright: ignore  (it holds one while it answers)
+                    else:  # none: the buffer goes back now, not after the drain (another may need it)
+                        self.pool.append(c.buf)
+                        c.buf = None
+                    c.n = rest
                 await c.stream.drain()
-                if used < 0 or not c.req.keep_alive:
+                if not keep:
                     if c.linger:
                         await self._rare("linger", c)
                     return
-                # keep-alive: keep any pipelined bytes, wait for the next request
-                rest = c.n - used
-                if rest > 0:
-                    c.buf[:rest] = c.buf[used : c.n]  # pyright: ignore  (it holds one while it answers)
-                else:  # idle until its next request comes: the buffer goes back
-                    self.pool.append(c.buf)
-                    c.buf = None
-                c.n = rest
                 c.state = _READING
                 c.start = time.ticks_ms()
                 # the next request's clock runs from its first byte, which may be here already
-                c.deadline = time.ticks_add(c.start, self.timeout_ms if rest else self.keepalive_ms)
+                c.deadline = time.ticks_add(c.start, self.timeout_ms if c.n else self.keepalive_ms)
         except asyncio.CancelledError:
             pass
         except OSError:
@@ -355,22 +356,26 @@ class HttpServer:
 
         Reads first and waits only when nothing is there, so a connection is
         marked `waiting` (and may be dropped for a newcomer) only once what it
-        sent has been looked at. One with no buffer waits for bytes first, then
-        takes one; if none can be had (out of memory) it gets a 503 and False.
+        sent has been looked at. It holds a request buffer to read into, and
+        gives it back while it waits with no request begun (an idle keep-alive
+        connection holds none); if none can be had (out of memory): 503, False.
         """
         while True:
-            n = None if c.buf is None else c.sock.readinto(memoryview(c.buf)[c.n :])
+            if c.buf is None:
+                try:
+                    self._take(c)
+                except MemoryError:
+                    log.warn("http: out of memory for a request: answered 503")
+                    await self._refuse(c.sock)
+                    return False
+            n = c.sock.readinto(memoryview(c.buf)[c.n :])  # pyright: ignore  (_take() gave it one)
             if n is None:  # nothing yet
+                if not c.n:  # no request begun: the buffer goes back meanwhile
+                    self.pool.append(c.buf)
+                    c.buf = None
                 c.waiting = True
                 await _readable(c.sock)  # pyright: ignore
                 c.waiting = False
-                if c.buf is None:
-                    try:
-                        self._take(c)
-                    except MemoryError:
-                        log.warn("http: out of memory for a request: answered 503")
-                        await self._refuse(c.sock)
-                        return False
                 continue
             if n == 0:
                 return False
