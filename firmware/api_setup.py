@@ -15,7 +15,8 @@ safe mode the page's script says why, from /api/v1/dev/info.
 import asyncio
 import json
 
-from .api_write import error, invalid, refuse, save
+from .api_write import error, invalid, refuse
+from .settings_save import save
 
 _MISSING = b"""<!doctype html><title>dsmr-api setup</title><p>www/setup.html is missing: POST JSON
 {"ssid", "password", "hostname", "admin_password"} to /api/v1/dev/setup.

@@ -1,7 +1,8 @@
-"""What the write endpoints share: the one gate every write passes, JSON errors, saving.
+"""What the write endpoints share: the one gate every write passes, JSON errors.
 
-Used by api_settings.py, api_setup.py and api_hist.py (all loaded per
-request), so none of them has to load another to write. `refuse()` is the
+Used by settings_change.py, api_setup.py, api_restart.py and hist_correct.py
+(all loaded per request; a change of settings is saved by settings_save.py,
+loaded with it). `refuse()` is the
 gate (README "Security"); a write passes only
 - as POST or PUT (HEAD never writes);
 - with `Content-Type: application/json`, which a page on another site cannot
@@ -19,23 +20,6 @@ gate (README "Security"); a write passes only
 from . import platform
 from .http_request import header
 from .lazy import load, unload
-
-
-def save(app, changes):
-    """Checks and saves changes to the settings (settings.py, loaded for it) and
-    hands the ones that apply live to the running parts that hold a copy.
-    Returns the names that need a restart."""
-    try:
-        restart = load("settings").update(platform, app.settings, changes)
-    finally:
-        unload("settings")
-    s = app.settings
-    if app.http is not None:
-        app.http.timeout_ms = s["http_timeout"] * 1000
-        app.http.keepalive_ms = s["http_keepalive"] * 1000
-    if app.reader is not None:
-        app.reader.parser.require_crc = s["p1_require_crc"]
-    return restart  # (admin_password is read where it is used)
 
 
 def error(w, status, msg):

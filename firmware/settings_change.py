@@ -11,7 +11,8 @@ without the page's code.
 
 import json
 
-from .api_write import error, invalid, refuse, save
+from .api_write import error, invalid, refuse
+from .settings_save import save
 
 
 class SettingsChange:

@@ -3,7 +3,7 @@
 import json
 import os
 
-from firmware import settings
+from firmware import settings, settings_save
 
 # A folder of this run's own (conftest.run_mp_cases makes it), so that two runs at once never share files
 _DIR = (os.getenv("DSMR_CASES_TMP") or "/tmp") + "/dsmr-settings-cases"
@@ -65,7 +65,7 @@ def case_bad_values_in_the_file_are_dropped_one_by_one():
 
 def case_update_validates_saves_and_says_what_needs_a_restart():
     s = fresh()
-    restart = settings.update(FakePlatform(), s, {"hostname": "p1", "http_timeout": "9", "p1_require_crc": True})
+    restart = settings_save.update(FakePlatform(), s, {"hostname": "p1", "http_timeout": "9", "p1_require_crc": True})
     assert restart == ["hostname"]
     assert s["http_timeout"] == 9 and s["p1_require_crc"] is True  # live
     assert s["hostname"] == "dsmr-api"  # after a restart
@@ -100,7 +100,7 @@ def case_invalid_updates_change_nothing():
         ({"http_timeout": 7, "http_port": -1}, "http_port must be 1..65535"),
     ):
         try:
-            settings.update(FakePlatform(), s, bad)
+            settings_save.update(FakePlatform(), s, bad)
             assert False, bad
         except ValueError as e:
             assert e.args[0] == msg, (e.args[0], msg)
@@ -111,7 +111,7 @@ def case_invalid_updates_change_nothing():
 def case_mqtt_urls_that_work_are_taken():
     s = fresh()
     for url in ("", "mqtt://broker", "mqtt://192.168.1.10:1883", "mqtt://u:p@ss:w@broker.lan:8883/"):
-        settings.update(FakePlatform(), s, {"mqtt_url": url})
+        settings_save.update(FakePlatform(), s, {"mqtt_url": url})
         assert saved_file()["mqtt_url"] == url
 
 
@@ -119,7 +119,7 @@ def case_environment_overrides_are_not_saved():
     s = fresh(env={"DSMR_HTTP_TIMEOUT": "3", "DSMR_HOSTNAME": ""})
     assert s["http_timeout"] == 3
     assert s["hostname"] == "dsmr-api"  # invalid override ignored
-    settings.update(FakePlatform(), s, {"sim_speed": 60})
+    settings_save.update(FakePlatform(), s, {"sim_speed": 60})
     assert saved_file() == {"sim_speed": 60}
 
 

@@ -1,0 +1,129 @@
+"""A change of settings checked and saved (POST /api/v1/dev/settings, the setup form), and the settings file read back.
+
+Loaded with the handler that makes a change (settings_change.py,
+api_setup.py: `save()`) and dropped with it; settings.py loads it at boot for
+`saved()`, the file's values each checked. A change loads only this, the
+check (settings_check.py with the table) and, for a string, strings.py: not
+settings.py's boot-only code. The file is written atomically: a temporary
+file, then a rename (`_write`).
+"""
+
+import json
+import os
+
+from . import log, platform
+from .lazy import load, unload, unload_all
+
+FILENAME = "settings.json"
+# what check_budget() and check_sockets() read: a change is checked with these only
+_SIZED = ("p1_buffer", "http_buffer", "http_max_conn", "raw_port", "raw_max_clients", "mqtt_url", "p1")
+
+
+def save(app, changes):
+    """Checks and saves changes to the settings and hands the ones that apply live to
+    the running parts that hold a copy. Returns the names that need a restart."""
+    restart = update(platform, app.settings, changes)
+    s = app.settings
+    if app.http is not None:
+        app.http.timeout_ms = s["http_timeout"] * 1000
+        app.http.keepalive_ms = s["http_keepalive"] * 1000
+    if app.reader is not None:
+        app.reader.parser.require_crc = s["p1_require_crc"]
+    return restart  # (admin_password is read where it is used)
+
+
+def update(platform, values, changes):
+    """Validates and saves {name: value} into the file; all or nothing.
+
+    Changes that apply live are put into `values` too. Returns the names
+    that need a restart to take effect; raises ValueError with a message
+    for the first invalid one, with 403 as its second argument for a
+    setting that DSMR_<NAME> overrides: such a write would be saved but not
+    apply (and an overridden admin_password would be gone until a restart).
+    """
+    t = load("settings_check")
+    try:
+        new = {}
+        restart = []
+        for k, raw in changes.items():
+            row = t.row(k) if isinstance(k, str) else None
+            if row is None:
+                raise ValueError("unknown setting: %s" % k)
+            if platform.env("DSMR_" + k.upper()) is not None:
+                raise ValueError("%s is set by DSMR_%s in the environment: it cannot be changed here" % (k, k.upper()), 403)
+            new[k] = t.check(row, raw)
+            if "R" in row[5] and new[k] != values[k]:
+                restart.append(k)
+        after = {}  # (the budgets read these only: no copy of every setting)
+        for k in _SIZED:
+            after[k] = new[k] if k in new else values[k]
+        t.check_budget(after)  # the next boot must have the heap these ask for
+        t.check_sockets(after)  # and the sockets (sockets.py)
+        after = None
+        saved_ = saved(platform, t, False, values)
+    finally:
+        unload_all(("settings_check", "settings_table", "strings"))  # (strings: loaded by the check)
+        t = None  # (its code goes now, before the file is written)
+    saved_.update(new)
+    _write(platform.data_path(FILENAME), saved_)
+    for k, v in new.items():
+        if k not in restart:
+            values[k] = v  # live now; the others after a restart
+    return restart
+
+
+def saved(platform, t, warn, live=None):
+    """What the settings file holds, each value checked (bad ones dropped; one
+    the same as in `live`, the settings in use, was checked already). At boot
+    (`warn`: the app) a file that cannot be read is put aside first."""
+    path = platform.data_path(FILENAME)
+    try:
+        os.stat(path)
+    except OSError:
+        path += ".tmp"  # a power cut between remove and rename (FAT only)
+    try:
+        if warn:  # (settings_file.py: only at boot, where a failure would loop)
+            try:
+                load("settings_file").check(path)
+            finally:
+                unload("settings_file")
+        with open(path) as f:
+            got = json.load(f)
+        if not isinstance(got, dict):
+            raise ValueError("not an object")
+    except OSError as e:
+        if e.args[0] == 2:  # ENOENT: no file yet: defaults
+            return {}
+        got = e
+    except Exception as e:  # anything at all (MemoryError, RuntimeError): defaults
+        got = e
+    if not isinstance(got, dict):
+        if warn:
+            load("settings_file").aside(path, warn, got)
+            unload("settings_file")
+        return {}
+    good = {}
+    for k, raw in got.items():
+        try:
+            row = t.row(k) if isinstance(k, str) else None
+            if row is None:
+                raise ValueError("unknown setting %s" % k)
+            if live is not None and k in live and type(raw) is type(live[k]) and raw == live[k]:
+                good[k] = raw  # (no strings.py for a string that is in use)
+            else:
+                good[k] = t.check(row, raw)
+        except Exception as e:
+            if warn:
+                log.warn("settings file: %s: ignored", e)
+    return good
+
+
+def _write(final, saved):
+    tmp = final + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(saved, f)
+    try:
+        os.rename(tmp, final)  # atomic on LittleFS (the ESP32's) and POSIX
+    except OSError:
+        os.remove(final)  # FAT cannot rename over a file; saved() then finds the .tmp
+        os.rename(tmp, final)
