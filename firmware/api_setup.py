@@ -7,7 +7,8 @@ streamed from flash (no heap for it). Its script POSTs JSON to
 /api/v1/dev/setup (`{"ssid", "password", "hostname", "admin_password",
 "writes_open"}`), a write like any other (api_write.refuse(): the dongle's
 own page, the admin password once one is set, and always on the fallback
-access point), validated and saved as /api/v1/dev/settings does; then the
+access point), validated and saved as /api/v1/dev/settings does (with its
+code, settings_change.py, loaded for the save only); then the
 dongle restarts a moment later to join the network (api_restart.py). In
 safe mode the page's script says why, from /api/v1/dev/info.
 """
@@ -15,8 +16,7 @@ safe mode the page's script says why, from /api/v1/dev/info.
 import asyncio
 import json
 
-from .api_write import error, invalid, refuse
-from .settings_save import save
+from .lazy import load, load_with, unload, unload_all
 
 _MISSING = b"""<!doctype html><title>dsmr-api setup</title><p>www/setup.html is missing: POST JSON
 {"ssid", "password", "hostname", "admin_password"} to /api/v1/dev/setup.
@@ -30,8 +30,6 @@ class SetupApi:
     def page(self, req, w):
         """The form (www/setup.html, streamed from flash like the web page); in safe
         mode its script says why from /api/v1/dev/info."""
-        from .lazy import load, unload
-
         try:
             load("static").Static(self.app).serve(req, w, "setup.html", b"text/html; charset=utf-8")
         finally:
@@ -42,35 +40,46 @@ class SetupApi:
         return 200
 
     def save(self, req, w):
+        # a change's code (settings_change.py: the gate, loaded per call, and settings_save.py)
+        # for this request only: the form's GET does without it
+        c, loaded = load_with("settings_change")
         try:
-            doc = json.loads(bytes(req.body or b""))
-        except ValueError:
-            doc = None
-        ok = isinstance(doc, dict)
-        pw = doc.get("admin_password") if ok else None
-        opened = ok and doc.get("writes_open") is True
-        status = refuse(self.app, req, w, bool(pw) or opened)
-        if status:
-            return status
-        if not ok:
-            return error(w, 400, 'send JSON: {"ssid": .., "password": .., "hostname": .., "admin_password": ..}')
-        if not doc.get("ssid"):
-            return error(w, 400, "ssid is required")
-        changes = {"wifi_ssid": doc["ssid"], "wifi_password": doc.get("password", "")}
-        if doc.get("hostname"):
-            changes["hostname"] = doc["hostname"]
-        if pw:
-            changes["admin_password"] = pw
-        if opened:
-            changes["writes_open"] = True
-        try:
-            save(self.app, changes)
-        except ValueError as e:
-            return invalid(w, e)
-        w.raw('{"saved": ')
-        w.raw(json.dumps(sorted(changes)).encode())
-        w.raw(', "restart": true}\n')
-        from .api_restart import restart_soon
+            return _save(self.app, req, w, c.api, c.save)
+        finally:
+            unload_all(loaded)
 
-        asyncio.create_task(restart_soon())
-        return 200
+
+def _save(app, req, w, api, save):
+    """POST /api/v1/dev/setup: the form's fields saved as settings, then a restart."""
+    try:
+        doc = json.loads(bytes(req.body or b""))
+    except ValueError:
+        doc = None
+    ok = isinstance(doc, dict)
+    pw = doc.get("admin_password") if ok else None
+    opened = ok and doc.get("writes_open") is True
+    status = api("refuse", app, req, w, bool(pw) or opened)
+    if status:
+        return status
+    if not ok:
+        return api("error", w, 400, 'send JSON: {"ssid": .., "password": .., "hostname": .., "admin_password": ..}')
+    if not doc.get("ssid"):
+        return api("error", w, 400, "ssid is required")
+    changes = {"wifi_ssid": doc["ssid"], "wifi_password": doc.get("password", "")}
+    if doc.get("hostname"):
+        changes["hostname"] = doc["hostname"]
+    if pw:
+        changes["admin_password"] = pw
+    if opened:
+        changes["writes_open"] = True
+    try:
+        save(app, changes)
+    except ValueError as e:
+        return api("invalid", w, e)
+    w.raw('{"saved": ')
+    w.raw(json.dumps(sorted(changes)).encode())
+    w.raw(', "restart": true}\n')
+    from .api_restart import restart_soon
+
+    asyncio.create_task(restart_soon())
+    return 200

@@ -6,12 +6,14 @@ several `{"hostname": "p1", "http_timeout": 9}`; a write: api_write.refuse()
 or none while neither is made. Loaded for such a request only (routes.py:
 the route's writes are `SettingsChange.post`, its reads api_settings.py), and
 dropped after it: the settings page, a GET, does without it, and a change
-without the page's code.
+without the page's code. api_write.py (the gate, errors) is loaded for a call
+and dropped again (`api()`): its code is not in the heap while the change is
+checked and saved (settings_save.py), a write's peak.
 """
 
 import json
 
-from .api_write import error, invalid, refuse
+from .lazy import load, unload
 from .settings_save import save
 
 
@@ -37,24 +39,32 @@ def change(app, req, w):
             bad_name = True
     # a write that leaves a choice made (a password, or none) may make it while none is
     claim = isinstance(doc, dict) and (bool(doc.get("admin_password")) or doc.get("writes_open") is True)
-    status = refuse(app, req, w, claim)
+    status = api("refuse", app, req, w, claim)
     if status:
         return status
     if doc is None:
-        return error(w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
+        return api("error", w, 400, 'the body must be JSON: {"name": ..., "value": ...}')
     if not isinstance(doc, dict) or not doc:
-        return error(w, 400, "the body must be a JSON object")
+        return api("error", w, 400, "the body must be a JSON object")
     if bad_name:
-        return error(w, 400, '"name" must be a setting\'s name')
+        return api("error", w, 400, '"name" must be a setting\'s name')
     try:
         restart = save(app, doc)
     except ValueError as e:
-        return invalid(w, e)
+        return api("invalid", w, e)
     except OSError as e:
-        return error(w, 500, "could not save the settings: %r" % e)
+        return api("error", w, 500, "could not save the settings: %r" % e)
     w.raw('{"saved": ')
     w.raw(json.dumps(sorted(doc)).encode())
     w.raw(', "restart": ')
     w.raw(json.dumps(restart).encode())
     w.raw("}\n")
     return 200
+
+
+def api(fn, *args):
+    """api_write.<fn>(*args), loaded for the call and dropped after it."""
+    try:
+        return getattr(load("api_write"), fn)(*args)
+    finally:
+        unload("api_write")
