@@ -155,5 +155,34 @@ def case_no_room_for_a_request_buffer_answers_503_and_loses_nothing():
     _run(_PORT + 2, scenario)
 
 
+def case_a_request_already_there_is_read_before_its_connection_can_be_dropped():
+    """A connection counts as waiting (and may be dropped for a newcomer) only once
+    its socket was found empty: one that got no buffer until its bytes came would
+    sit `waiting` on a whole request, and under load lose it unanswered."""
+    import socket
+    import time
+
+    srv = _server(_PORT + 3)
+
+    async def scenario():
+        client = socket.socket()
+        client.connect(socket.getaddrinfo("127.0.0.1", _PORT + 3)[0][-1])
+        client.send(b"GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        time.sleep_ms(20)  # (the bytes are there)
+        s, addr = srv.listener.accept()  # by hand, no accept loop: the test gives the turns
+        srv._start(s, addr)
+        time.sleep_ms(2 * http_server.GRACE_MS)  # a loaded server: the task's first turn comes late
+        await asyncio.sleep(0)  # its first turn
+        try:
+            assert srv.responder.requests == 1, "the request there was not read on the first turn"
+            assert srv._victim() is None, "a connection with its request unread may be dropped"
+        finally:
+            client.close()
+            await asyncio.sleep_ms(20)
+            srv.listener.close()
+
+    asyncio.run(scenario())
+
+
 def all_cases():
     return sorted(k for k in globals() if k.startswith("case_"))
