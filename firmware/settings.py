@@ -43,15 +43,16 @@ def read(platform, app=None, safe=False):
         for k in saved:
             if not safe or k in SAFE_KEEP:
                 values[k] = saved[k]
+        b = load("settings_budget")
         try:
-            t.check_budget(values)
+            b.check_budget(values)
         except ValueError as e:  # a file from before the budget: the memory settings' defaults
             log.error("settings file: %s: the buffer settings are back to their defaults", e)
             for r in t.rows():
                 if r[0] in _MEMORY:
                     values[r[0]] = t.check(r, r[2])
         try:
-            t.check_sockets(values)
+            b.check_sockets(values)
         except ValueError as e:  # a file from before the socket budget: the clients' defaults
             log.error("settings file: %s: http_max_conn and raw_max_clients are back to their defaults", e)
             for r in t.rows():
@@ -67,5 +68,5 @@ def read(platform, app=None, safe=False):
                 log.warn("DSMR_%s: %s: ignored", row[0].upper(), e)
         return values
     finally:
-        unload_all(("settings_check", "settings_table", "strings"))  # (strings: loaded by the check)
+        unload_all(("settings_check", "settings_budget", "settings_table", "strings"))  # (strings: by the check)
 

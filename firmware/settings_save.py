@@ -3,8 +3,9 @@
 Loaded with the handler that makes a change (settings_change.py,
 api_setup.py: `save()`) and dropped with it; settings.py loads it at boot for
 `saved()`, the file's values each checked. A change loads only this, the
-check (settings_check.py with the table) and, for a string, strings.py: not
-settings.py's boot-only code. The file is written atomically: a temporary
+check (settings_check.py with the table; for a string, strings.py), then
+the budgets (settings_budget.py), one after the other: not settings.py's
+boot-only code. The file is written atomically: a temporary
 file, then a rename (`_write`).
 """
 
@@ -54,16 +55,20 @@ def update(platform, values, changes):
             new[k] = t.check(row, raw)
             if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
-        after = {}  # (the budgets read these only: no copy of every setting)
-        for k in _SIZED:
-            after[k] = new[k] if k in new else values[k]
-        t.check_budget(after)  # the next boot must have the heap these ask for
-        t.check_sockets(after)  # and the sockets (sockets.py)
-        after = None
         saved_ = saved(platform, t, False, values)
     finally:
         unload_all(("settings_check", "settings_table", "strings"))  # (strings: loaded by the check)
-        t = None  # (its code goes now, before the file is written)
+        t = None  # (its code goes now: the budgets' comes next)
+    after = {}  # (the budgets read these only: no copy of every setting)
+    for k in _SIZED:
+        after[k] = new[k] if k in new else values[k]
+    b = load("settings_budget")
+    try:
+        b.check_budget(after)  # the next boot must have the heap these ask for
+        b.check_sockets(after)  # and the sockets (sockets.py)
+    finally:
+        unload_all(("settings_budget", "settings_table"))
+        b = after = None
     saved_.update(new)
     _write(platform.data_path(FILENAME), saved_)
     for k, v in new.items():

@@ -13,7 +13,7 @@ can be used (not the flash's 6-11, none of 20, 24, 28-31 that the ESP32 lacks;
 34-39 are input only: the upper limit keeps them from outputs). The platform may change defaults
 (platform.DEFAULTS).
 
-Validation and the heap budget are settings_check.py: the settings page
+Validation is settings_check.py, the heap budget settings_budget.py: the settings page
 (a GET) loads only this table. The sockets are a budget too (sockets.py: 10
 on the dongle): raw_max_clients is at most 10 - HTTP's listener and one
 connection - the raw listener = 7.

@@ -108,6 +108,16 @@ def case_invalid_updates_change_nothing():
     assert s["http_timeout"] == 5
 
 
+def case_an_update_drops_the_files_bad_values_and_keeps_the_good_ones():
+    s = fresh('{"hostname": "meterkast", "http_port": "x", "bogus": 1, "http_timeout": 99999, "mqtt_prefix": "a+b"}')
+    settings_save.update(FakePlatform(), s, {"hostname": "p1"})  # (a restart's: s keeps "meterkast")
+    assert saved_file() == {"hostname": "p1"}
+    with open(_DIR + "/settings.json", "w") as f:
+        f.write('{"hostname": "p1", "mqtt_prefix": "a+b", "sim_speed": "60", "http_timeout": 5}')
+    settings_save.update(FakePlatform(), s, {"p1_require_crc": True})
+    assert saved_file() == {"hostname": "p1", "sim_speed": 60, "http_timeout": 5, "p1_require_crc": True}
+
+
 def case_mqtt_urls_that_work_are_taken():
     s = fresh()
     for url in ("", "mqtt://broker", "mqtt://192.168.1.10:1883", "mqtt://u:p@ss:w@broker.lan:8883/"):
