@@ -12,6 +12,8 @@ length, no more than Content-Length bytes are sent and the connection is
 closed short of it, so the client sees an error rather than a wrong answer
 (counted in `truncated`, logged). Every error is JSON `{"error": "..."}`
 with its status.
+The reason phrases but 200's and 503's are in http_reasons.py, loaded
+for a response that needs one and dropped after.
 `Access-Control-Allow-Origin: *` is on what is read (GET, HEAD, their
 preflights), never on a write's answer nor on a preflight for a route that
 writes: a page on another site gets no CORS grant to write (api_write.py).
@@ -22,29 +24,25 @@ import gc
 from dsmr.jsonw import JsonWriter
 
 from . import log, routes
+from .lazy import load, unload
 
-_REASONS = {
-    200: "OK",
-    204: "No Content",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    429: "Too Many Requests",
-    431: "Request Header Fields Too Large",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    503: "Service Unavailable",
-    505: "HTTP Version Not Supported",
-    507: "Insufficient Storage",
-}
 _JSON = b"application/json"
 _READS = (b"GET", b"HEAD", b"OPTIONS", b"")  # b"": a request refused before its method was read
+
+
+def _reason(status):
+    """The reason phrase: 200's and 503's (the answer when there is no room to
+    load code) are here, the others in http_reasons.py, loaded for it and dropped."""
+    if status == 200:
+        return "OK"
+    if status == 503:
+        return "Service Unavailable"
+    try:
+        return load("http_reasons").REASONS.get(status, "Unknown")
+    except MemoryError:
+        return "Unknown"
+    finally:
+        unload("http_reasons")
 
 
 class Responder:
@@ -133,7 +131,7 @@ class Responder:
         hw.raw("HTTP/1.1 ")
         hw.integer(status)
         hw.raw(" ")
-        hw.raw(_REASONS.get(status, "Unknown"))
+        hw.raw(_reason(status))
         hw.raw("\r\nServer: dsmr-api\r\n")
         if self.cors and c.req.method in _READS:
             hw.raw("Access-Control-Allow-Origin: *\r\n")

@@ -162,6 +162,34 @@ def case_a_body_handler_with_no_room_to_load_answers_503_and_leaves_nothing_load
     assert "firmware.http_rare" not in sys.modules  # its code left the heap again
 
 
+def case_reason_phrases_are_loaded_for_an_error_and_dropped_and_no_room_still_answers():
+    from firmware import http_response
+
+    port = _PORT + 5
+    srv = http_server.HttpServer(port, Buffers({"p1_buffer": 256, "http_buffer": 512, "http_max_conn": 2}), _NoRoutes())
+    srv.listen()
+    real = http_response.load
+
+    def no_memory(name):
+        raise MemoryError("memory allocation failed")
+
+    async def scenario():
+        task = asyncio.create_task(srv.serve())
+        try:
+            got = await _get(port)
+            assert got.startswith(b"HTTP/1.1 404 Not Found\r\n"), got
+            assert "firmware.http_reasons" not in sys.modules  # its table left the heap again
+            http_response.load = no_memory
+            got = await _get(port)  # no room for the table: answered all the same
+            assert got.startswith(b"HTTP/1.1 404 Unknown\r\n") and got.endswith(b'{"error": "no such endpoint"}\n'), got
+        finally:
+            http_response.load = real
+            task.cancel()
+            srv.listener.close()
+
+    asyncio.run(scenario())
+
+
 def case_a_module_load_that_runs_out_of_memory_half_way_leaves_nothing_loaded():
     real = lazy.load
 
