@@ -17,9 +17,9 @@ Every `mqtt_interval` seconds, when a new telegram came in:
   <prefix>/state     {"timestamp":"..","power_delivered":0.037,...}  (all in one)
 for the fields of /api/v1/sm/actual and gas_delivered, and in the state the
 quarter-hour figures (peaks.py: quarter_average, quarter_projection,
-month_peak, in kW). What is sent once per
-connection (CONNECT, the online status, Home Assistant discovery) is
-mqtt_hello.py, loaded for it and dropped after.
+month_peak, in kW). What a connection does once (the address, CONNECT,
+CONNACK, the online status, Home Assistant discovery) is mqtt_hello.py,
+loaded for it and dropped after: this module holds the rounds only.
 """
 
 import asyncio
@@ -28,9 +28,8 @@ import time
 from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
-from . import log, platform, resolve, sockets, uptime
+from . import log, sockets, uptime
 from .lazy import load, unload
-from .mqtt_url import parse
 from .api_sm import _ACTUAL, _GAS
 
 _SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
@@ -39,8 +38,8 @@ _P_PEAK = const(9)  # in peaks.py's v: this month's peak, the running quarter's 
 _P_AVG = const(14)
 _P_PROJ = const(15)
 
-_KEEPALIVE = 60
-_BACKOFF_MAX = 300
+_KEEPALIVE = const(60)
+_BACKOFF_MAX = const(300)
 _STABLE_S = 60  # a session that lived this long (or 6 intervals) was no storm: the backoff starts again
 _PEAK = fields.index("active_energy_import_maximum_demand_running_month")
 
@@ -57,12 +56,9 @@ class MqttPublisher:
         self.app = app
         s = app.settings
         self.url = s["mqtt_url"]
-        self.prefix = s["mqtt_prefix"]
+        self.prefix = s["mqtt_prefix"].encode()  # (bytes: the buffer's copy takes their length)
         self.interval_ms = s["mqtt_interval"] * 1000
-        # the broker drops a client silent for 1.5 x keepalive: a PINGREQ after half of it,
-        # whatever mqtt_interval is (DSMR_MQTT_KEEPALIVE: tests shorten it)
-        self.keepalive = int(platform.env("DSMR_MQTT_KEEPALIVE") or _KEEPALIVE)
-        self.node = s["hostname"].replace("-", "_").replace(".", "_")
+        self.keepalive = _KEEPALIVE  # (mqtt_hello.connect() sets it)
         # Messages are rendered into the HTTP response buffer: a round, like an HTTP
         # answer, renders and hands its bytes to the socket without awaiting between
         # (what a socket cannot take is copied out), so the two never overlap.
@@ -78,33 +74,19 @@ class MqttPublisher:
         self.discovery_key = -1  # which discovery set it has from us (mqtt_hello.py)
 
     async def run(self):
-        url = parse(self.url)
-        if url is None:  # (settings_table.py refuses such a setting: not reached)
-            log.error("MQTT off: mqtt_url is not mqtt://[user:password@]host[:port]")
-            return
-        host, port, user, password = url
         backoff = 1
         while True:
-            writer = None
+            conn = None
             since = -1
             try:
-                # the broker's address from resolve.py: open_connection's own lookup would block
-                ip = await resolve.address(host, self.app.reader)
-                reader, writer = await asyncio.open_connection(ip, port)
-                try:
-                    writer.write(load("mqtt_hello").connect_packet(self.node, self.prefix + "/status", user, password,
-                                                                   self.keepalive))
+                try:  # the address, CONNECT and CONNACK: code loaded for them
+                    conn = await load("mqtt_hello").connect(self)
                 finally:
                     unload("mqtt_hello")
-                await writer.drain()
-                ack = await asyncio.wait_for(reader.readexactly(4), 10)
-                if ack[0] != 0x20 or ack[3] != 0:
-                    raise OSError("broker refused: CONNACK code %d" % ack[3])
-                self.kept = ack[2] & 1
-                self.connected = True
+                if conn is None:
+                    return
                 since = uptime.seconds()
-                log.info("MQTT: connected to %s:%d", host, port)
-                await self._session(reader, writer)
+                await self._session(conn[0], conn[1])
             except Exception as e:  # whatever the broker or network does, try again later
                 if since >= 0 and uptime.seconds() - since >= min(_STABLE_S, 6 * self.interval_ms // 1000):
                     backoff = 1
@@ -114,14 +96,17 @@ class MqttPublisher:
                 if self.connected:
                     self.reconnects += 1
                 self.connected = False
-                if writer is not None:
-                    try:
-                        writer.close()
-                        await writer.wait_closed()  # (on MicroPython this is what closes the socket)
-                    except Exception:
-                        pass
+                if conn is not None:
+                    await self._close(conn[1])
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, _BACKOFF_MAX)
+
+    async def _close(self, writer):
+        try:
+            writer.close()
+            await writer.wait_closed()  # (on MicroPython this is what closes the socket)
+        except Exception:
+            pass
 
     async def _session(self, reader, writer):
         self._sent_for = -1
@@ -204,19 +189,14 @@ class MqttPublisher:
         """Renders one PUBLISH into self.w.buf: field f's message, or with f = -1 the
         state message. Returns where the packet starts (it ends at w.w[0]), or -1
         when it does not fit the buffer (a very long prefix: logged)."""
-        w = self.w
-        buf = w.buf
-        w.reset()
-        w.w[0] = 5  # [0:3] fixed header (type, 1 or 2 length bytes), [3:5] topic length
+        w = self._begin()
         w.raw(self.prefix)
         w.raw("/")
         if f < 0:
             w.raw("state")
         else:
             self._name(w, f, gas)
-        n = w.w[0] - 5
-        buf[3] = n >> 8
-        buf[4] = n & 0xFF
+        self._topic_end()
         if f < 0:
             w.raw("{")
             first = True
@@ -242,15 +222,37 @@ class MqttPublisher:
                 w.raw(p.buf, p.idx[k], p.idx[k + 1])
                 w.raw('"')
             w.raw("}]}")
+        return self._frame(0x30)
+
+    def _begin(self):
+        """Starts a PUBLISH in self.w.buf: its topic comes next ([0:3] is for the
+        fixed header, [3:5] for the topic's length: _topic_end())."""
+        w = self.w
+        w.reset()
+        w.w[0] = 5
+        return w
+
+    def _topic_end(self):
+        """The topic is written: its length goes in front of it, the payload comes next."""
+        n = self.w.w[0] - 5
+        self.w.buf[3] = n >> 8
+        self.w.buf[4] = n & 0xFF
+
+    def _frame(self, kind):
+        """Puts the fixed header (packet type `kind`, the remaining length) in front of
+        the packet in self.w.buf, which starts at 3: where the packet now starts,
+        or -1 when it did not fit the buffer (logged)."""
+        w = self.w
+        buf = w.buf
         if not w.fits():
             log.error("MQTT: a message does not fit %d bytes: not sent", len(buf))
             return -1
-        n = w.w[0] - 3  # the remaining length: topic length, topic, payload
+        n = w.w[0] - 3  # the remaining length: what follows the fixed header
         if n < 128:
-            buf[1] = 0x30
+            buf[1] = kind
             buf[2] = n
             return 1
-        buf[0] = 0x30
+        buf[0] = kind
         buf[1] = (n & 0x7F) | 0x80
         buf[2] = n >> 7
         return 0

@@ -1,145 +1,242 @@
-"""What an MQTT connection sends once (mqtt.py loads this for it and drops it after):
-CONNECT with the last will, the retained `<prefix>/status` online, and the
-retained Home Assistant discovery configs under
+"""What an MQTT connection does once (mqtt.py loads this for it and drops it after).
+
+connect(): the broker's address (resolve.py, only for a name), CONNECT with
+the last will, CONNACK. hello(): the retained `<prefix>/status` online, and
+the retained Home Assistant discovery configs under
 homeassistant/sensor/<node>/<field>/config (energy kWh total_increasing,
 power kW, voltage V, current A measurement, gas m3; the quarter-hour figures
-as power sensors), grouped as one device named after the meter. Discovery is
-sent again only when the broker lost our
-session (CONNACK: session present 0; a broker that restarted without
-persistence lost its retained messages too) or the set changed (a CRC of
-what it is made of: meter id, model, prefix, node, fields and units).
+as power sensors), grouped as one device named after the meter.
+
+Every packet is rendered into the publisher's buffer (the HTTP response
+buffer, as a round's are: mqtt.py) and handed to the socket before anything
+is awaited; only what the socket does not take at once is copied out. One
+message at a time, nothing accumulated: a connection allocates a few small
+objects, not a config's worth of strings per field.
+
+Discovery is sent again only when the broker lost our session (CONNACK:
+session present 0; a broker that restarted without persistence lost its
+retained messages too) or the set changed: its key is a CRC of the configs
+as rendered (meter id, model, prefix, node, fields and units are in them).
 """
 
-import json
+import asyncio
 
 from dsmr import fields
 from dsmr.crc16 import crc16
 
-from .api_sm import _ACTUAL, _GAS
+from . import log, platform
+from .api_sm import _ACTUAL
+from .mqtt_url import parse
 
 _SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
 _UNIT = const(2)  # where in them the unit is
+_KEEPALIVE = const(60)
+_EQUIPMENT = fields.index("equipment_id")
 
-_KEEPALIVE = 60
-
-
-def _length(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | 0x80 if n else b)
-        if not n:
-            return bytes(out)
+# Home Assistant: unit, device_class, state_class; any other unit is a plain sensor
+_HA = ("kWh", "energy", "total_increasing", "kW", "power", "measurement", "V", "voltage", "measurement",
+       "A", "current", "measurement", "m3", "gas", "total_increasing")
+_PEAKS = ("quarter_average", "quarter_projection", "month_peak")  # in the state message (mqtt.py), kW
 
 
-def _str(b):
-    if isinstance(b, str):
-        b = b.encode()
-    return len(b).to_bytes(2, "big") + b
+def _node(pub):
+    return pub.app.settings["hostname"].replace("-", "_").replace(".", "_").encode()
 
 
-def packet(kind, body):
-    return bytes((kind,)) + _length(len(body)) + body
+def _is_ip(host):
+    p = host.split(".")
+    return len(p) == 4 and all(x.isdigit() and int(x) < 256 for x in p)
 
 
-def connect_packet(client_id, will_topic, user, password, keepalive=_KEEPALIVE):
-    flags = 0x04 | 0x20  # a persistent session (clean session 0), will, will retained (QoS 0)
-    payload = _str(client_id) + _str(will_topic) + _str(b"offline")
-    if user:
-        flags |= 0x80
-        payload += _str(user)
-        if password:
-            flags |= 0x40
-            payload += _str(password)
-    return packet(0x10, _str(b"MQTT") + bytes((4, flags)) + keepalive.to_bytes(2, "big") + payload)
+async def _put(writer, buf, start, end):
+    """Sends buf[start:end], rendered just now: what the socket does not take at once
+    is copied out (the buffer is HTTP's too while this awaits)."""
+    k = writer.s.write(buf, start, end - start) or 0
+    if start + k < end:
+        writer.write(bytes(buf[start + k : end]))
+    await asyncio.wait_for(writer.drain(), 10)
 
 
-def publish_packet(topic, payload, retain=False):
-    return packet(0x31 if retain else 0x30, _str(topic) + payload)
+def _str(w, s, t=""):
+    """s and t as one MQTT string: 2 bytes of length, then the bytes."""
+    i = w.w[0]
+    w.raw("\0\0")
+    w.raw(s)
+    w.raw(t)
+    n = w.w[0] - i - 2
+    w.buf[i] = n >> 8
+    w.buf[i + 1] = n & 0xFF
 
 
-# Home Assistant: (device_class, state_class) by unit; anything else is a plain sensor
-_HA = {
-    "kWh": ("energy", "total_increasing"),
-    "kW": ("power", "measurement"),
-    "V": ("voltage", "measurement"),
-    "A": ("current", "measurement"),
-    "m3": ("gas", "total_increasing"),
-}
+async def connect(pub):
+    """Connects to the broker (CONNECT, CONNACK): (reader, writer), or None when
+    mqtt_url is not an address (then MQTT is off)."""
+    url = parse(pub.url)
+    if url is None:  # (settings_table.py refuses such a setting: not reached)
+        log.error("MQTT off: mqtt_url is not mqtt://[user:password@]host[:port]")
+        return None
+    host, port, user, password = url
+    ip = host
+    if not _is_ip(host):  # (resolve.py stays loaded then: its cache spares lookups, which block)
+        from . import resolve
 
-
-def _value(pub, f):
-    """Field f's value rendered by the API's rules (and its unit), as bytes."""
-    p = pub.app.reader.parser
-    w = pub.w
-    w.reset()
-    pub._number(w, p, f)  # (as the rounds render it: mqtt.py)
-    k = f * _SLOTS
-    unit = bytes(p.buf[p.idx[k + _UNIT] : p.idx[k + _UNIT + 1]]) if p.idx[k + _UNIT] else b""
-    return bytes(w.buf[: w.w[0]]), unit
-
-def _present(pub):
-    """(name, field) for /actual's fields the meter sends, then gas_delivered."""
-    p = pub.app.reader.parser
-    out = [(fields.name(f), f) for f in _ACTUAL if p.idx[f * _SLOTS]]
-    g = p.gas_field()
-    if g >= 0:
-        out.append((_GAS.decode(), g))
-    return out
+        ip = await resolve.address(host, pub.app.reader)
+    reader, writer = await asyncio.open_connection(ip, port)
+    try:
+        # the broker drops a client silent for 1.5 x keepalive: a PINGREQ after half of it,
+        # whatever mqtt_interval is (DSMR_MQTT_KEEPALIVE: tests shorten it)
+        pub.keepalive = keepalive = int(platform.env("DSMR_MQTT_KEEPALIVE") or _KEEPALIVE)
+        w = pub.w
+        buf = w.buf
+        w.reset()
+        w.w[0] = 3  # [0:3] the fixed header (pub._frame)
+        w.raw("\0\x04MQTT\x04\0\0\0")  # protocol 4 (3.1.1), then flags and keepalive (below)
+        i = w.w[0] - 3
+        flags = 0x04 | 0x20  # a persistent session (clean session 0), will, will retained (QoS 0)
+        _str(w, _node(pub))  # the client id
+        _str(w, pub.prefix, "/status")  # the will
+        _str(w, "offline")
+        if user:
+            flags |= 0x80
+            _str(w, user.encode())
+            if password:
+                flags |= 0x40
+                _str(w, password.encode())
+        buf[i] = flags
+        buf[i + 1] = keepalive >> 8
+        buf[i + 2] = keepalive & 0xFF
+        start = pub._frame(0x10)
+        if start < 0:
+            raise OSError("CONNECT does not fit the buffer")
+        await _put(writer, buf, start, w.w[0])
+        ack = await asyncio.wait_for(reader.readexactly(4), 10)
+        if ack[0] != 0x20 or ack[3] != 0:
+            raise OSError("broker refused: CONNACK code %d" % ack[3])
+        pub.kept = ack[2] & 1
+    except BaseException:
+        await pub._close(writer)
+        raise
+    pub.connected = True
+    log.info("MQTT: connected to %s:%d", host, port)
+    return reader, writer
 
 
 async def hello(pub, writer):
     """The retained online status, then a retained discovery config per field."""
-    await pub._send(writer, publish_packet(pub.prefix + "/status", b"online", True))
-    p = pub.app.reader.parser
-    ident = "meter"
-    for fid in (fields.index("equipment_id"), fields.IDENTIFICATION):
-        if p.idx[fid * _SLOTS]:
-            ident = bytes(p.buf[p.idx[fid * _SLOTS] : p.idx[fid * _SLOTS + 1]]).decode()
-            break
-    model = bytes(p.buf[p.idx[0] : p.idx[1]]).decode()  # the identification line: field 0
-    present = _present(pub)
-    key = crc16((ident + model + pub.prefix + pub.node).encode())
-    for name, f in present:
-        key = crc16(_value(pub, f)[1], crc16(name.encode(), key))
-    if pub.app.peaks is not None:
-        key = crc16(b"quarter-hour peaks", key)
+    w = pub.w
+    pub._begin()
+    w.raw(pub.prefix)
+    w.raw("/status")
+    pub._topic_end()
+    w.raw("online")
+    await _put(writer, w.buf, pub._frame(0x31), w.w[0])
+    pub.published += 1
+    n = len(_ACTUAL) + 1 + (len(_PEAKS) if pub.app.peaks is not None else 0)
+    node = _node(pub)
+    key = 0
+    for i in range(n):  # the set's key: a CRC of what would be sent
+        s = _config(pub, node, i)
+        if s >= 0:
+            key = crc16(memoryview(w.buf)[s : w.w[0]], key)
+            await asyncio.sleep_ms(0)  # (a CRC in Python: the reader and HTTP go on between)
     if pub.kept and key == pub.discovery_key:
         return  # the broker has this very set from us: no storm of retained messages
     pub.discovery_key = -1  # (until all of it is sent)
-    device = {"identifiers": ["dsmr_" + ident], "name": "Smart meter", "model": model,
-              "manufacturer": "DSMR (via dsmr-api)"}
-    for name, f in present:
-        _, unit = _value(pub, f)
-        u = unit.decode()
-        cfg = {
-            "name": name.replace("_", " "),
-            # the meter's id, not the dongle's name: renaming the dongle must not
-            # give Home Assistant a second set of sensors (and split the history)
-            "unique_id": "dsmr_%s_%s" % (ident, name),
-            # the entity id: default_entity_id since Home Assistant 2025.10 (object_id
-            # stopped working in 2026.4), object_id for the ones before
-            "default_entity_id": "sensor.dsmr_" + name,
-            "object_id": "dsmr_" + name,
-            "state_topic": pub.prefix + "/state",
-            "value_template": "{{ value_json.%s }}" % name,
-            "availability_topic": pub.prefix + "/status",
-            "device": device,
-        }
-        if u:
-            cfg["unit_of_measurement"] = u
-        if u in _HA:
-            cfg["device_class"], cfg["state_class"] = _HA[u]
-        topic = "homeassistant/sensor/%s/%s/config" % (pub.node, name)
-        await pub._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))
-    if pub.app.peaks is not None:  # the quarter-hour figures in the state message (mqtt.py)
-        for name in ("quarter_average", "quarter_projection", "month_peak"):
-            cfg = {"name": name.replace("_", " "), "unique_id": "dsmr_%s_%s" % (ident, name),
-                   "default_entity_id": "sensor.dsmr_" + name, "object_id": "dsmr_" + name,
-                   "state_topic": pub.prefix + "/state", "value_template": "{{ value_json.%s }}" % name,
-                   "availability_topic": pub.prefix + "/status", "device": device,
-                   "unit_of_measurement": "kW", "device_class": "power", "state_class": "measurement"}
-            topic = "homeassistant/sensor/%s/%s/config" % (pub.node, name)
-            await pub._send(writer, publish_packet(topic, json.dumps(cfg).encode(), True))
+    for i in range(n):
+        s = _config(pub, node, i)
+        if s >= 0:
+            await _put(writer, w.buf, s, w.w[0])
+            pub.published += 1
     pub.discovery_key = key
+
+
+def _name(pub, w, f, gas, name):
+    if name is None:
+        pub._name(w, f, gas)
+    else:
+        w.raw(name)
+
+
+def _ident(w, p):
+    """The meter's id (equipment id, else the identification line's), as in the API."""
+    for f in (_EQUIPMENT, fields.IDENTIFICATION):
+        k = f * _SLOTS
+        if p.idx[k]:
+            w.escaped(p.buf, p.idx[k], p.idx[k + 1])
+            return
+    w.raw("meter")
+
+
+def _config(pub, node, i):
+    """Renders discovery config i (a field of /actual's, gas, a quarter-hour figure)
+    as a retained PUBLISH into pub.w's buffer: where it starts (it ends at w.w[0]),
+    or -1 when the meter does not send the field (or it does not fit)."""
+    p = pub.app.reader.parser
+    gas = p.gas_field()
+    name = None
+    f = -1
+    if i < len(_ACTUAL):
+        f = _ACTUAL[i]
+    elif i == len(_ACTUAL):
+        f = gas
+    else:
+        name = _PEAKS[i - len(_ACTUAL) - 1]
+    if name is None and (f < 0 or not p.idx[f * _SLOTS]):
+        return -1
+    w = pub.w
+    buf = w.buf
+    prefix = pub.prefix
+    pub._begin()
+    w.raw("homeassistant/sensor/")
+    w.raw(node)
+    w.raw("/")
+    _name(pub, w, f, gas, name)
+    w.raw("/config")
+    pub._topic_end()
+    w.raw('{"name":"')
+    a = w.w[0]
+    _name(pub, w, f, gas, name)
+    for j in range(a, w.w[0]):
+        if buf[j] == 0x5F:  # _
+            buf[j] = 0x20
+    # the meter's id, not the dongle's name: renaming the dongle must not give
+    # Home Assistant a second set of sensors (and split the history)
+    w.raw('","unique_id":"dsmr_')
+    _ident(w, p)
+    w.raw("_")
+    _name(pub, w, f, gas, name)
+    # the entity id: default_entity_id since Home Assistant 2025.10 (object_id
+    # stopped working in 2026.4), object_id for the ones before
+    w.raw('","default_entity_id":"sensor.dsmr_')
+    _name(pub, w, f, gas, name)
+    w.raw('","object_id":"dsmr_')
+    _name(pub, w, f, gas, name)
+    w.raw('","state_topic":"')
+    w.escaped(prefix)
+    w.raw('/state","value_template":"{{ value_json.')
+    _name(pub, w, f, gas, name)
+    w.raw(' }}","availability_topic":"')
+    w.escaped(prefix)
+    w.raw('/status","device":{"identifiers":["dsmr_')
+    _ident(w, p)
+    w.raw('"],"name":"Smart meter","model":"')
+    w.escaped(p.buf, p.idx[0], p.idx[1])  # the identification line: field 0
+    w.raw('","manufacturer":"DSMR (via dsmr-api)"}')
+    u = "kW"
+    if name is None:
+        k = f * _SLOTS + _UNIT
+        u = bytes(p.buf[p.idx[k] : p.idx[k + 1]]).decode() if p.idx[k] else ""
+    if u:
+        w.raw(',"unit_of_measurement":"')
+        w.escaped(u)
+        w.raw('"')
+        for j in range(0, len(_HA), 3):
+            if _HA[j] == u:
+                w.raw(',"device_class":"')
+                w.raw(_HA[j + 1])
+                w.raw('","state_class":"')
+                w.raw(_HA[j + 2])
+                w.raw('"')
+                break
+    w.raw("}")
+    return pub._frame(0x31)

@@ -242,7 +242,11 @@ def _expected_round(pub, p):
     """The round as the firmware rendered it before (bytes built per message)."""
     from dsmr import fields
     from firmware.api_sm import _ACTUAL, _GAS
-    from firmware.mqtt_hello import publish_packet
+
+    def publish_packet(topic, payload):  # MQTT 3.1.1 PUBLISH, QoS 0: a remaining length below 16384
+        body = len(topic).to_bytes(2, "big") + topic.encode() + payload
+        n = len(body)
+        return bytes((0x30, n) if n < 128 else (0x30, n & 0x7F | 0x80, n >> 7)) + body
 
     out = b""
     state = []
