@@ -17,9 +17,10 @@ Every `mqtt_interval` seconds, when a new telegram came in:
   <prefix>/state     {"timestamp":"..","power_delivered":0.037,...}  (all in one)
 for the fields of /api/v1/sm/actual and gas_delivered, and in the state the
 quarter-hour figures (peaks.py: quarter_average, quarter_projection,
-month_peak, in kW). What a connection does once (the address, CONNECT,
-CONNACK, the online status, Home Assistant discovery) is mqtt_hello.py,
-loaded for it and dropped after: this module holds the rounds only.
+month_peak, in kW). What a connection does once is loaded for it and
+dropped after: the address, CONNECT and CONNACK (mqtt_connect.py), the
+online status and Home Assistant discovery (mqtt_hello.py). This module
+holds the rounds.
 """
 
 import asyncio
@@ -40,7 +41,7 @@ _P_PROJ = const(15)
 
 _KEEPALIVE = const(60)
 _BACKOFF_MAX = const(300)
-_STABLE_S = 60  # a session that lived this long (or 6 intervals) was no storm: the backoff starts again
+_STABLE_S = const(60)  # a session that lived this long (or 6 intervals) was no storm: the backoff starts again
 _PEAK = fields.index("active_energy_import_maximum_demand_running_month")
 
 
@@ -55,10 +56,10 @@ class MqttPublisher:
     def __init__(self, app):
         self.app = app
         s = app.settings
-        self.url = s["mqtt_url"]
-        self.prefix = s["mqtt_prefix"].encode()  # (bytes: the buffer's copy takes their length)
+        self.prefix = s["mqtt_prefix"].encode()  # (bytes: what the buffer's copy takes is their length)
+        self.node = s["hostname"].replace("-", "_").replace(".", "_").encode()
         self.interval_ms = s["mqtt_interval"] * 1000
-        self.keepalive = _KEEPALIVE  # (mqtt_hello.connect() sets it)
+        self.keepalive = _KEEPALIVE  # (mqtt_connect.py sets it)
         # Messages are rendered into the HTTP response buffer: a round, like an HTTP
         # answer, renders and hands its bytes to the socket without awaiting between
         # (what a socket cannot take is copied out), so the two never overlap.
@@ -80,9 +81,9 @@ class MqttPublisher:
             since = -1
             try:
                 try:  # the address, CONNECT and CONNACK: code loaded for them
-                    conn = await load("mqtt_hello").connect(self)
+                    conn = await load("mqtt_connect").connect(self)
                 finally:
-                    unload("mqtt_hello")
+                    unload("mqtt_connect")
                 if conn is None:
                     return
                 since = uptime.seconds()

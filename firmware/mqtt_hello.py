@@ -1,15 +1,13 @@
-"""What an MQTT connection does once (mqtt.py loads this for it and drops it after).
-
-connect(): the broker's address (resolve.py, only for a name), CONNECT with
-the last will, CONNACK. hello(): the retained `<prefix>/status` online, and
-the retained Home Assistant discovery configs under
+"""What an MQTT connection sends once after CONNACK (mqtt.py loads this for it and
+drops it after): the retained `<prefix>/status` online, and the retained
+Home Assistant discovery configs under
 homeassistant/sensor/<node>/<field>/config (energy kWh total_increasing,
 power kW, voltage V, current A measurement, gas m3; the quarter-hour figures
 as power sensors), grouped as one device named after the meter.
 
-Every packet is rendered into the publisher's buffer (the HTTP response
-buffer, as a round's are: mqtt.py) and handed to the socket before anything
-is awaited; only what the socket does not take at once is copied out. One
+Every message is rendered into the publisher's buffer (the HTTP response
+buffer) and handed to the socket before anything is awaited, as a round's
+are (mqtt.py: _write); only what the socket does not take at once is copied out. One
 message at a time, nothing accumulated: a connection allocates a few small
 objects, not a config's worth of strings per field.
 
@@ -24,101 +22,16 @@ import asyncio
 from dsmr import fields
 from dsmr.crc16 import crc16
 
-from . import log, platform
 from .api_sm import _ACTUAL
-from .mqtt_url import parse
 
 _SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
 _UNIT = const(2)  # where in them the unit is
-_KEEPALIVE = const(60)
 _EQUIPMENT = fields.index("equipment_id")
 
 # Home Assistant: unit, device_class, state_class; any other unit is a plain sensor
 _HA = ("kWh", "energy", "total_increasing", "kW", "power", "measurement", "V", "voltage", "measurement",
        "A", "current", "measurement", "m3", "gas", "total_increasing")
 _PEAKS = ("quarter_average", "quarter_projection", "month_peak")  # in the state message (mqtt.py), kW
-
-
-def _node(pub):
-    return pub.app.settings["hostname"].replace("-", "_").replace(".", "_").encode()
-
-
-def _is_ip(host):
-    p = host.split(".")
-    return len(p) == 4 and all(x.isdigit() and int(x) < 256 for x in p)
-
-
-async def _put(writer, buf, start, end):
-    """Sends buf[start:end], rendered just now: what the socket does not take at once
-    is copied out (the buffer is HTTP's too while this awaits)."""
-    k = writer.s.write(buf, start, end - start) or 0
-    if start + k < end:
-        writer.write(bytes(buf[start + k : end]))
-    await asyncio.wait_for(writer.drain(), 10)
-
-
-def _str(w, s, t=""):
-    """s and t as one MQTT string: 2 bytes of length, then the bytes."""
-    i = w.w[0]
-    w.raw("\0\0")
-    w.raw(s)
-    w.raw(t)
-    n = w.w[0] - i - 2
-    w.buf[i] = n >> 8
-    w.buf[i + 1] = n & 0xFF
-
-
-async def connect(pub):
-    """Connects to the broker (CONNECT, CONNACK): (reader, writer), or None when
-    mqtt_url is not an address (then MQTT is off)."""
-    url = parse(pub.url)
-    if url is None:  # (settings_table.py refuses such a setting: not reached)
-        log.error("MQTT off: mqtt_url is not mqtt://[user:password@]host[:port]")
-        return None
-    host, port, user, password = url
-    ip = host
-    if not _is_ip(host):  # (resolve.py stays loaded then: its cache spares lookups, which block)
-        from . import resolve
-
-        ip = await resolve.address(host, pub.app.reader)
-    reader, writer = await asyncio.open_connection(ip, port)
-    try:
-        # the broker drops a client silent for 1.5 x keepalive: a PINGREQ after half of it,
-        # whatever mqtt_interval is (DSMR_MQTT_KEEPALIVE: tests shorten it)
-        pub.keepalive = keepalive = int(platform.env("DSMR_MQTT_KEEPALIVE") or _KEEPALIVE)
-        w = pub.w
-        buf = w.buf
-        w.reset()
-        w.w[0] = 3  # [0:3] the fixed header (pub._frame)
-        w.raw("\0\x04MQTT\x04\0\0\0")  # protocol 4 (3.1.1), then flags and keepalive (below)
-        i = w.w[0] - 3
-        flags = 0x04 | 0x20  # a persistent session (clean session 0), will, will retained (QoS 0)
-        _str(w, _node(pub))  # the client id
-        _str(w, pub.prefix, "/status")  # the will
-        _str(w, "offline")
-        if user:
-            flags |= 0x80
-            _str(w, user.encode())
-            if password:
-                flags |= 0x40
-                _str(w, password.encode())
-        buf[i] = flags
-        buf[i + 1] = keepalive >> 8
-        buf[i + 2] = keepalive & 0xFF
-        start = pub._frame(0x10)
-        if start < 0:
-            raise OSError("CONNECT does not fit the buffer")
-        await _put(writer, buf, start, w.w[0])
-        ack = await asyncio.wait_for(reader.readexactly(4), 10)
-        if ack[0] != 0x20 or ack[3] != 0:
-            raise OSError("broker refused: CONNACK code %d" % ack[3])
-        pub.kept = ack[2] & 1
-    except BaseException:
-        await pub._close(writer)
-        raise
-    pub.connected = True
-    log.info("MQTT: connected to %s:%d", host, port)
-    return reader, writer
 
 
 async def hello(pub, writer):
@@ -129,10 +42,11 @@ async def hello(pub, writer):
     w.raw("/status")
     pub._topic_end()
     w.raw("online")
-    await _put(writer, w.buf, pub._frame(0x31), w.w[0])
-    pub.published += 1
+    s = pub._frame(0x31)
+    if s >= 0:  # (a prefix is 64 bytes at most: it fits)
+        await _put(pub, writer, s)
     n = len(_ACTUAL) + 1 + (len(_PEAKS) if pub.app.peaks is not None else 0)
-    node = _node(pub)
+    node = pub.node
     key = 0
     for i in range(n):  # the set's key: a CRC of what would be sent
         s = _config(pub, node, i)
@@ -145,9 +59,16 @@ async def hello(pub, writer):
     for i in range(n):
         s = _config(pub, node, i)
         if s >= 0:
-            await _put(writer, w.buf, s, w.w[0])
-            pub.published += 1
+            await _put(pub, writer, s)
     pub.discovery_key = key
+
+
+async def _put(pub, writer, start):
+    """Sends the message rendered just now: what the socket does not take at once
+    is copied out (the buffer is HTTP's too while this awaits)."""
+    if not pub._write(writer, start):
+        await pub._send(writer, pub._rest)
+        pub._rest = None
 
 
 def _name(pub, w, f, gas, name):
