@@ -29,15 +29,16 @@ SAFE_KEEP = ("wifi_ssid", "wifi_password", "hostname", "admin_password")
 def read(platform, app=None, safe=False):
     """The settings: defaults, then the file, then (on a PC) DSMR_<NAME> overrides.
     A file that cannot be read is put aside and its error noted in app.settings_error."""
-    t = load("settings_check")  # (and the table it checks against)
+    t = load("settings_check")
+    tab = load("settings_table")
     try:
         values = {}
-        for row in t.rows():
+        for row in tab.rows():
             values[row[0]] = t.check(row, row[2])
         for k, v in platform.DEFAULTS.items():
             values[k] = v
         try:
-            saved = load("settings_save").saved(platform, t, app or True)
+            saved = load("settings_save").saved(platform, app or True)
         finally:
             unload("settings_save")
         for k in saved:
@@ -48,17 +49,17 @@ def read(platform, app=None, safe=False):
             b.check_budget(values)
         except ValueError as e:  # a file from before the budget: the memory settings' defaults
             log.error("settings file: %s: the buffer settings are back to their defaults", e)
-            for r in t.rows():
+            for r in tab.rows():
                 if r[0] in _MEMORY:
                     values[r[0]] = t.check(r, r[2])
         try:
             b.check_sockets(values)
         except ValueError as e:  # a file from before the socket budget: the clients' defaults
             log.error("settings file: %s: http_max_conn and raw_max_clients are back to their defaults", e)
-            for r in t.rows():
+            for r in tab.rows():
                 if r[0] in ("http_max_conn", "raw_max_clients"):
                     values[r[0]] = t.check(r, r[2])
-        for row in t.rows():
+        for row in tab.rows():
             raw = platform.env("DSMR_" + row[0].upper())
             if raw is None:
                 continue

@@ -1,7 +1,7 @@
 """The settings that size buffers and hold sockets, checked together against the dongle's budgets.
 
 The settings that size buffers (p1_buffer, http_buffer, http_max_conn,
-raw_max_clients) share one heap budget, `budget()`: what the defaults take,
+raw_max_clients) share one heap budget, `BUDGET`: what the defaults take,
 the combination the whole firmware is measured to start and serve with
 (README, Memory). A change may trade one for another, never ask for more
 (`check_budget`): the next boot must not run out of memory. check_sockets():
@@ -10,8 +10,6 @@ Loaded by settings.py at boot and by settings_save.py for a change (after
 the values are checked: settings_check.py is dropped by then), and dropped
 after.
 """
-
-from .settings_table import rows
 
 # Heap each memory setting costs, in bytes (measured on the ESP32-like interpreter)
 _REQUEST = 1024  # a connection's request buffer (buffers.py REQ_SIZE)
@@ -27,19 +25,15 @@ def heap_needed(v):
             + (_RAW_CLIENT * v["raw_max_clients"] if v["raw_port"] else 0))
 
 
-def budget():
-    """heap_needed() of the defaults: the most any combination may ask for."""
-    d = {}
-    for r in rows():
-        if r[1] == "i":
-            d[r[0]] = int(r[2])
-    return heap_needed(d)
+# heap_needed() of settings_table.py's defaults: the most any combination may ask for
+# (a constant, so that a change's check needs no table; tests/cases_settings.py keeps it true)
+BUDGET = 13056
 
 
 def check_budget(v):
     """ValueError saying why, when the settings `v` ask for more heap than the budget."""
     need = heap_needed(v)
-    have = budget()
+    have = BUDGET
     if need > have:
         raise ValueError(
             "these settings need %d bytes of heap for buffers (2 x p1_buffer %d, http_buffer %d, "

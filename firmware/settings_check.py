@@ -1,13 +1,12 @@
 """Checks a setting's value against its row of the table.
 
-Loaded with settings_table.py by settings.py to read the settings and by
-settings_save.py to check a change, and dropped after. A combination of
+Loaded by settings.py to read the settings and by settings_save.py to check
+a change, and dropped after; the rows come from settings_table.py (a change
+looks its rows up first and drops the table before it loads this). A string
+is strings.py's to check (`value()`: a change loads that instead of this). A combination of
 them is settings_budget.py's to check (loaded after this is dropped: a
 change has only one of the two in the heap).
 """
-
-from .settings_table import row, rows  # noqa: F401  (settings.py reads them through here)
-
 
 def _convert(kind, raw):
     """A value of the setting's type from JSON or text; raises ValueError."""
@@ -34,6 +33,10 @@ def _convert(kind, raw):
 def check(row, raw):
     """The validated value for setting `row`, or ValueError saying what is wrong."""
     name, kind, _, lo, hi, flags = row
+    if kind == "s":
+        from .strings import value  # (dropped with this module: settings.py)
+
+        return value(row, raw)
     try:
         v = _convert(kind, raw)
     except ValueError as e:
@@ -46,11 +49,6 @@ def check(row, raw):
         if "G" in flags and (6 <= v <= 11 or v in (20, 24) or 28 <= v <= 31):
             raise ValueError("%s: GPIO %d cannot be used (6-11 hold the flash; 20, 24 and 28-31 do not exist)"
                              % (name, v))
-    elif kind == "c":
-        if v not in lo.split(","):
-            raise ValueError("%s must be one of %s" % (name, lo))
-    else:
-        from .strings import check as text  # (dropped with this module: settings.py)
-
-        v = text(name, flags, v, lo, hi)
+    elif v not in lo.split(","):  # (a "c": one of a list)
+        raise ValueError("%s must be one of %s" % (name, lo))
     return v

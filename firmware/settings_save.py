@@ -2,10 +2,11 @@
 
 Loaded with the handler that makes a change (settings_change.py,
 api_setup.py: `save()`) and dropped with it; settings.py loads it at boot for
-`saved()`, the file's values each checked. A change loads only this, the
-check (settings_check.py with the table; for a string, strings.py), then
-the budgets (settings_budget.py), one after the other: not settings.py's
-boot-only code. The file is written atomically: a temporary
+`saved()`, the file's values each checked. A change loads only this, then
+one after the other the table (settings_table.py, for the changes' rows),
+the check (settings_check.py, or strings.py for a string) and the budgets
+(settings_budget.py): not settings.py's boot-only code, and never two of
+those at once. The file is written atomically: a temporary
 file, then a rename (`_write`).
 """
 
@@ -42,22 +43,43 @@ def update(platform, values, changes):
     setting that DSMR_<NAME> overrides: such a write would be saved but not
     apply (and an overridden admin_password would be gone until a restart).
     """
-    t = load("settings_check")
+    tab = load("settings_table")  # the changes' rows, then the table goes before the check comes
+    try:
+        rows = []
+        stop = None  # (said after the values before it are checked: the first error is the one said)
+        for k in changes:
+            row = tab.row(k) if isinstance(k, str) else None
+            if row is None:
+                stop = ValueError("unknown setting: %s" % k)
+                break
+            if platform.env("DSMR_" + k.upper()) is not None:
+                stop = ValueError("%s is set by DSMR_%s in the environment: it cannot be changed here" % (k, k.upper()), 403)
+                break
+            rows.append(row)
+    finally:
+        unload("settings_table")
+        tab = None
     try:
         new = {}
         restart = []
-        for k, raw in changes.items():
-            row = t.row(k) if isinstance(k, str) else None
-            if row is None:
-                raise ValueError("unknown setting: %s" % k)
-            if platform.env("DSMR_" + k.upper()) is not None:
-                raise ValueError("%s is set by DSMR_%s in the environment: it cannot be changed here" % (k, k.upper()), 403)
-            new[k] = t.check(row, raw)
+        t = None  # the check of the row's kind: strings.py for a string, else settings_check.py
+        for row in rows:
+            k = row[0]
+            want = "strings" if row[1] == "s" else "settings_check"
+            if t is None or t.__name__[9:] != want:
+                t = None
+                unload_all(("settings_check", "strings"))  # (one of the two at a time)
+                t = load(want)
+            new[k] = (t.value if row[1] == "s" else t.check)(row, changes[k])
             if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
-        saved_ = saved(platform, t, False, values)
+        if stop is not None:
+            raise stop
+        rows = t = None
+        unload_all(("settings_check", "strings"))
+        saved_ = saved(platform, False, values)
     finally:
-        unload_all(("settings_check", "settings_table", "strings"))  # (strings: loaded by the check)
+        unload_all(("settings_check", "settings_table", "strings"))
         t = None  # (its code goes now: the budgets' comes next)
     after = {}  # (the budgets read these only: no copy of every setting)
     for k in _SIZED:
@@ -67,7 +89,7 @@ def update(platform, values, changes):
         b.check_budget(after)  # the next boot must have the heap these ask for
         b.check_sockets(after)  # and the sockets (sockets.py)
     finally:
-        unload_all(("settings_budget", "settings_table"))
+        unload("settings_budget")
         b = after = None
     saved_.update(new)
     _write(platform.data_path(FILENAME), saved_)
@@ -77,9 +99,10 @@ def update(platform, values, changes):
     return restart
 
 
-def saved(platform, t, warn, live=None):
+def saved(platform, warn, live=None):
     """What the settings file holds, each value checked (bad ones dropped; one
-    the same as in `live`, the settings in use, was checked already). At boot
+    the same as in `live`, the settings in use, was checked already: a change
+    loads the table and the check only for a value that differs). At boot
     (`warn`: the app) a file that cannot be read is put aside first."""
     path = platform.data_path(FILENAME)
     try:
@@ -110,13 +133,13 @@ def saved(platform, t, warn, live=None):
     good = {}
     for k, raw in got.items():
         try:
-            row = t.row(k) if isinstance(k, str) else None
+            if live is not None and k in live and type(raw) is type(live[k]) and raw == live[k]:
+                good[k] = raw  # (a setting's name, its value in use: checked)
+                continue
+            row = load("settings_table").row(k) if isinstance(k, str) else None
             if row is None:
                 raise ValueError("unknown setting %s" % k)
-            if live is not None and k in live and type(raw) is type(live[k]) and raw == live[k]:
-                good[k] = raw  # (no strings.py for a string that is in use)
-            else:
-                good[k] = t.check(row, raw)
+            good[k] = load("settings_check").check(row, raw)
         except Exception as e:
             if warn:
                 log.warn("settings file: %s: ignored", e)

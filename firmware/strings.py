@@ -1,7 +1,8 @@
 """String settings as their consumers take them (settings_table.py's flags), in bytes of UTF-8.
 
 Loaded by settings_check.check() for a string and dropped with it
-(settings.py). Every string must be well-formed UTF-8 without control
+(settings.py); a change loads it instead of settings_check.py for a string
+(settings_save.py). Every string must be well-formed UTF-8 without control
 characters: MicroPython's json turns an escaped surrogate ("\\ud83d\\ude00", an
 emoji as Python's json.dumps sends it) into 3-byte halves (CESU-8), which
 Wi-Fi, MQTT and the settings file would not take: refused, as are overlong
@@ -12,6 +13,15 @@ ASCII only (the admin password: HTTP Basic from browsers and the fallback
 access point's WPA2 key take no other), T an MQTT topic prefix (no + #, no /
 first or last, no $ first: a broker refuses those topics).
 """
+
+
+def value(row, raw):
+    """The value `raw` for the string setting of table row `row` (settings_check.check()
+    for a string: a change of strings loads only this), or ValueError."""
+    name, _, _, lo, hi, flags = row
+    if not isinstance(raw, str):
+        raise ValueError("%s must be a string" % name)
+    return check(name, flags, raw, lo, hi)
 
 
 def check(name, flags, v, lo, hi):

@@ -118,6 +118,16 @@ def case_an_update_drops_the_files_bad_values_and_keeps_the_good_ones():
     assert saved_file() == {"hostname": "p1", "sim_speed": 60, "http_timeout": 5, "p1_require_crc": True}
 
 
+def case_the_heap_budget_is_what_the_tables_defaults_take():
+    from firmware import settings_budget, settings_table
+
+    d = {}
+    for r in settings_table.rows():
+        if r[1] == "i":
+            d[r[0]] = int(r[2])
+    assert settings_budget.heap_needed(d) == settings_budget.BUDGET, settings_budget.heap_needed(d)
+
+
 def case_mqtt_urls_that_work_are_taken():
     s = fresh()
     for url in ("", "mqtt://broker", "mqtt://192.168.1.10:1883", "mqtt://u:p@ss:w@broker.lan:8883/"):
