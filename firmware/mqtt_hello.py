@@ -31,6 +31,16 @@ _EQUIPMENT = fields.index("equipment_id")
 # Home Assistant: unit, device_class, state_class; any other unit is a plain sensor
 _HA = ("kWh", "energy", "total_increasing", "kW", "power", "measurement", "V", "voltage", "measurement",
        "A", "current", "measurement", "m3", "gas", "total_increasing")
+# A config's first members: \0 and a code mark where what varies goes: 1 the field's
+# name with spaces, 2 the meter's id, 3 the field's name, 4 the prefix, 5 the model.
+# unique_id has the meter's id, not the dongle's name: renaming the dongle must not
+# give Home Assistant a second set of sensors (and split the history). The entity
+# id: default_entity_id since Home Assistant 2025.10 (object_id stopped working in
+# 2026.4), object_id for the ones before.
+_CONFIG = (b'{"name":"\0\1","unique_id":"dsmr_\0\2_\0\3","default_entity_id":"sensor.dsmr_\0\3",'
+           b'"object_id":"dsmr_\0\3","state_topic":"\0\4/state","value_template":"{{ value_json.\0\3 }}",'
+           b'"availability_topic":"\0\4/status","device":{"identifiers":["dsmr_\0\2"],"name":"Smart meter",'
+           b'"model":"\0\5","manufacturer":"DSMR (via dsmr-api)"}')
 _PEAKS = ("quarter_average", "quarter_projection", "month_peak")  # in the state message (mqtt.py), kW
 
 
@@ -114,35 +124,27 @@ def _config(pub, node, i):
     _name(pub, w, f, gas, name)
     w.raw("/config")
     pub._topic_end()
-    w.raw('{"name":"')
-    a = w.w[0]
-    _name(pub, w, f, gas, name)
-    for j in range(a, w.w[0]):
-        if buf[j] == 0x5F:  # _
-            buf[j] = 0x20
-    # the meter's id, not the dongle's name: renaming the dongle must not give
-    # Home Assistant a second set of sensors (and split the history)
-    w.raw('","unique_id":"dsmr_')
-    _ident(w, p)
-    w.raw("_")
-    _name(pub, w, f, gas, name)
-    # the entity id: default_entity_id since Home Assistant 2025.10 (object_id
-    # stopped working in 2026.4), object_id for the ones before
-    w.raw('","default_entity_id":"sensor.dsmr_')
-    _name(pub, w, f, gas, name)
-    w.raw('","object_id":"dsmr_')
-    _name(pub, w, f, gas, name)
-    w.raw('","state_topic":"')
-    w.escaped(prefix)
-    w.raw('/state","value_template":"{{ value_json.')
-    _name(pub, w, f, gas, name)
-    w.raw(' }}","availability_topic":"')
-    w.escaped(prefix)
-    w.raw('/status","device":{"identifiers":["dsmr_')
-    _ident(w, p)
-    w.raw('"],"name":"Smart meter","model":"')
-    w.escaped(p.buf, p.idx[0], p.idx[1])  # the identification line: field 0
-    w.raw('","manufacturer":"DSMR (via dsmr-api)"}')
+    i = 0
+    while True:  # the template, its marks filled in
+        j = _CONFIG.find(b"\0", i)
+        w.raw(_CONFIG, i, len(_CONFIG) if j < 0 else j)
+        if j < 0:
+            break
+        c = _CONFIG[j + 1]
+        i = j + 2
+        if c == 2:
+            _ident(w, p)
+        elif c == 4:
+            w.escaped(prefix)
+        elif c == 5:
+            w.escaped(p.buf, p.idx[0], p.idx[1])  # the identification line: field 0
+        else:
+            a = w.w[0]
+            _name(pub, w, f, gas, name)
+            if c == 1:
+                for j in range(a, w.w[0]):
+                    if buf[j] == 0x5F:  # _
+                        buf[j] = 0x20
     u = "kW"
     if name is None:
         k = f * _SLOTS + _UNIT
