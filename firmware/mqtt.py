@@ -87,7 +87,7 @@ class MqttPublisher:
                 if conn is None:
                     return
                 since = uptime.seconds()
-                await self._session(conn[0], conn[1])
+                await self._session(conn[1])
             except Exception as e:  # whatever the broker or network does, try again later
                 if since >= 0 and uptime.seconds() - since >= min(_STABLE_S, 6 * self.interval_ms // 1000):
                     backoff = 1
@@ -109,53 +109,44 @@ class MqttPublisher:
         except Exception:
             pass
 
-    async def _session(self, reader, writer):
+    async def _session(self, writer):
         self._sent_for = -1
         discovered = False
-        listener = asyncio.create_task(self._listen(reader))
+        sock = writer.s
+        got = bytearray(8)  # what the broker sends (PINGRESP) is read into it and ignored
         # The loop wakes at least every quarter keepalive: values go out once per
         # mqtt_interval (when a new telegram came in), a PINGREQ whenever the
         # connection has been quiet for half the keepalive, however long the interval.
         step = min(self.interval_ms, self.keepalive * 250)
-        try:
-            last_sent = time.ticks_ms()
-            last_round = time.ticks_add(last_sent, -self.interval_ms)  # (the first round at once)
-            while True:
-                if listener.done():
-                    raise OSError("broker closed the connection")
-                p = self.app.reader.parser
-                if (p.telegrams and p.telegrams != self._sent_for
-                        and time.ticks_diff(time.ticks_ms(), last_round) >= self.interval_ms):
-                    last_round = time.ticks_ms()
-                    if not discovered:  # the status and discovery: code loaded for them
-                        try:
-                            await load("mqtt_hello").hello(self, writer)
-                        finally:
-                            unload("mqtt_hello")
-                        discovered = True
-                    t = p.telegrams
-                    i = self._values(writer, 0)
-                    while i >= 0:  # a message the socket could not take at once
-                        await self._send(writer, self._rest)
-                        self._rest = None
-                        if p.telegrams != t:
-                            break  # the next telegram came in meanwhile: the next round shows it
-                        i = self._values(writer, i)
-                    self._sent_for = t
-                    last_sent = time.ticks_ms()
-                elif time.ticks_diff(time.ticks_ms(), last_sent) >= self.keepalive * 500:
-                    await self._send(writer, b"\xc0\x00")  # PINGREQ
-                    last_sent = time.ticks_ms()
-                await asyncio.sleep_ms(step)
-        finally:
-            listener.cancel()
-
-    async def _listen(self, reader):
-        """Reads (and ignores) what the broker sends: PINGRESP; ends when it closes."""
+        last_sent = time.ticks_ms()
+        last_round = time.ticks_add(last_sent, -self.interval_ms)  # (the first round at once)
         while True:
-            b = await reader.read(64)
-            if not b:
-                return
+            if sock.readinto(got) == 0:  # (None: nothing came; an error raises)
+                raise OSError("broker closed the connection")
+            p = self.app.reader.parser
+            if (p.telegrams and p.telegrams != self._sent_for
+                    and time.ticks_diff(time.ticks_ms(), last_round) >= self.interval_ms):
+                last_round = time.ticks_ms()
+                if not discovered:  # the status and discovery: code loaded for them
+                    try:
+                        await load("mqtt_hello").hello(self, writer)
+                    finally:
+                        unload("mqtt_hello")
+                    discovered = True
+                t = p.telegrams
+                i = self._values(writer, 0)
+                while i >= 0:  # a message the socket could not take at once
+                    await self._send(writer, self._rest)
+                    self._rest = None
+                    if p.telegrams != t:
+                        break  # the next telegram came in meanwhile: the next round shows it
+                    i = self._values(writer, i)
+                self._sent_for = t
+                last_sent = time.ticks_ms()
+            elif time.ticks_diff(time.ticks_ms(), last_sent) >= self.keepalive * 500:
+                await self._send(writer, b"\xc0\x00")  # PINGREQ
+                last_sent = time.ticks_ms()
+            await asyncio.sleep_ms(step)
 
     async def _send(self, writer, data):
         writer.write(data)
