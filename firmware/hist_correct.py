@@ -2,19 +2,52 @@
 
 A write: api_write.refuse() (README "Security"). The numbers are read from their
 decimal digits (never through a float: the dongle's floats are single
-precision, 123456.789 would become 123456.792). Loaded by api_hist.py for
-such a request only, and dropped after it.
+precision, 123456.789 would become 123456.792). Loaded for such a request
+only (routes.py: the history route's POST, without api_hist.py's listing
+code), and dropped after it; api_write.py only for the gate and an error.
 """
 
 import json
 
 from . import history_file
-from .api_write import error, refuse
+from .history import MONTHS
+from .lazy import load, load_with, unload, unload_all
+
+
+class HistCorrect:
+    """The history route's POST (routes.py): a correction of the months, else
+    api_hist.py's answer (404, 405), from its own code."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def post(self, req, w):
+        h = self.app.history
+        if h is not None and bytes(req.path[13:]) in (b"months", b"months/asc", b"months/desc"):
+            return correct(self.app, req, w, h.rings[MONTHS])
+        mod, loaded = load_with("api_hist")  # (what every other path and method answers)
+        try:
+            return mod.HistoryApi(self.app).handle(req, w)
+        finally:
+            unload_all(loaded)
+
+
+def api(fn, *args):
+    """api_write.<fn>(*args), loaded for the call and dropped after it (the gate's code
+    is not in the heap while the month is read and written)."""
+    try:
+        return getattr(load("api_write"), fn)(*args)
+    finally:
+        unload("api_write")
+
+
+def error(w, status, msg):
+    return api("error", w, status, msg)
 
 
 def correct(app, req, w, ring):
     """POST /api/v1/hist/months: sets a month's counters (ring: the months)."""
-    status = refuse(app, req, w)
+    status = api("refuse", app, req, w)
     if status:
         return status
     try:

@@ -30,11 +30,13 @@ if TYPE_CHECKING:
     from .api_settings import SettingsApi
     from .api_setup import SetupApi
     from .api_update import UpdateApi
+    from .hist_correct import HistCorrect
     from .settings_change import SettingsChange
     from .static import Static
 
     _ = (SetupApi.page, Static.index, SetupApi.save, DeviceApi.info, SettingsApi.settings, RestartApi.restart,
-         UpdateApi.handle, DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle, SettingsChange.post)
+         UpdateApi.handle, DeviceApi.time, MetricsApi.metrics, PeaksApi.get, HistoryApi.handle, SettingsChange.post,
+         HistCorrect.post)
 
 GET = _GET = (b"GET",)  # (http_response.py: a read-only route)
 
@@ -56,6 +58,8 @@ class Router:
         # (a change loads only its own code: the settings page's is not needed for it)
         settings = ByMethod(Lazy(app, "api_settings", "SettingsApi", "settings"),
                             Lazy(app, "settings_change", "SettingsChange", "post"))
+        # (a correction of the months loads only its own code, not the listing's)
+        hist = ByMethod(Lazy(app, "api_hist", "HistoryApi", "handle"), Lazy(app, "hist_correct", "HistCorrect", "post"))
         self.exact = {
             b"/": (self.index, _GET),
             b"/setup": (self.setup_page, _GET),
@@ -84,7 +88,7 @@ class Router:
             self.exact[path] = route
         self.prefixes = (
             (b"/api/v1/sm/fields/", (sm.field, _GET)),
-            (b"/api/v1/hist/", (Lazy(app, "api_hist", "HistoryApi", "handle"), (b"GET", b"POST"))),
+            (b"/api/v1/hist/", (hist, (b"GET", b"POST"))),
         )
 
     def index(self, req, w):
