@@ -7,16 +7,16 @@ streamed from flash (no heap for it). Its script POSTs JSON to
 /api/v1/dev/setup (`{"ssid", "password", "hostname", "admin_password",
 "writes_open"}`), a write like any other (api_write.refuse(): the dongle's
 own page, the admin password once one is set, and always on the fallback
-access point), validated and saved as /api/v1/dev/settings does (with its
-code, settings_change.py, loaded for the save only); then the
-dongle restarts a moment later to join the network (api_restart.py). In
-safe mode the page's script says why, from /api/v1/dev/info.
+access point), validated and saved as /api/v1/dev/settings does
+(settings_save.py, loaded for the save only); then the dongle restarts a
+moment later to join the network (api_restart.py). In safe mode the page's
+script says why, from /api/v1/dev/info.
 """
 
 import asyncio
 import json
 
-from .lazy import load, load_with, unload, unload_all
+from .lazy import call, load, unload
 
 _MISSING = b"""<!doctype html><title>dsmr-api setup</title><p>www/setup.html is missing: POST JSON
 {"ssid", "password", "hostname", "admin_password"} to /api/v1/dev/setup.
@@ -40,16 +40,14 @@ class SetupApi:
         return 200
 
     def save(self, req, w):
-        # a change's code (settings_change.py: the gate, loaded per call, and settings_save.py)
-        # for this request only: the form's GET does without it
-        c, loaded = load_with("settings_change")
-        try:
-            return _save(self.app, req, w, c.api, c.save)
-        finally:
-            unload_all(loaded)
+        return _save(self.app, req, w)
 
 
-def _save(app, req, w, api, save):
+def api(fn, *args):
+    return call("api_write", fn, *args)  # (the gate's code, for its call only)
+
+
+def _save(app, req, w):
     """POST /api/v1/dev/setup: the form's fields saved as settings, then a restart."""
     try:
         doc = json.loads(bytes(req.body or b""))
@@ -73,7 +71,7 @@ def _save(app, req, w, api, save):
     if opened:
         changes["writes_open"] = True
     try:
-        save(app, changes)
+        call("settings_save", "save", app, changes)  # (loaded after the gate: not with it)
     except ValueError as e:
         return api("invalid", w, e)
     w.raw('{"saved": ')

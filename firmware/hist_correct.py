@@ -11,7 +11,7 @@ import json
 
 from . import history_file
 from .history import MONTHS
-from .lazy import load, load_with, unload, unload_all
+from .lazy import call, load_with, unload_all
 
 
 class HistCorrect:
@@ -32,22 +32,13 @@ class HistCorrect:
             unload_all(loaded)
 
 
-def api(fn, *args):
-    """api_write.<fn>(*args), loaded for the call and dropped after it (the gate's code
-    is not in the heap while the month is read and written)."""
-    try:
-        return getattr(load("api_write"), fn)(*args)
-    finally:
-        unload("api_write")
-
-
 def error(w, status, msg):
-    return api("error", w, status, msg)
+    return call("api_write", "error", w, status, msg)
 
 
 def correct(app, req, w, ring):
     """POST /api/v1/hist/months: sets a month's counters (ring: the months)."""
-    status = api("refuse", app, req, w)
+    status = call("api_write", "refuse", app, req, w)  # (its code: for the gate only)
     if status:
         return status
     try:

@@ -33,6 +33,15 @@ def unload(name):
         del pkg.__dict__[name]
 
 
+def call(name, fn, *args):
+    """firmware.<name>.<fn>(*args), the module loaded for the call and dropped after it
+    (a write's gate, api_write.py: not in the heap while the write is made)."""
+    try:
+        return getattr(load(name), fn)(*args)
+    finally:
+        unload(name)
+
+
 def load_with(name):
     """Imports firmware.<name>: (the module, the firmware modules that came with it).
     A load that fails half-way (out of memory) leaves none of them behind."""

@@ -7,14 +7,14 @@ or none while neither is made. Loaded for such a request only (routes.py:
 the route's writes are `SettingsChange.post`, its reads api_settings.py), and
 dropped after it: the settings page, a GET, does without it, and a change
 without the page's code. api_write.py (the gate, errors) is loaded for a call
-and dropped again (`api()`): its code is not in the heap while the change is
-checked and saved (settings_save.py), a write's peak.
+and dropped again (`api()`), and settings_save.py for the save (`save()`):
+the gate's code (with a password, api_auth.py too) and the save's are never
+in the heap together.
 """
 
 import json
 
-from .lazy import load, unload
-from .settings_save import save
+from .lazy import call, load, unload
 
 
 class SettingsChange:
@@ -63,8 +63,12 @@ def change(app, req, w):
 
 
 def api(fn, *args):
-    """api_write.<fn>(*args), loaded for the call and dropped after it."""
+    return call("api_write", fn, *args)
+
+
+def save(app, changes):
+    """settings_save.save(), loaded for it (after the gate: not with the gate's code)."""
     try:
-        return getattr(load("api_write"), fn)(*args)
+        return load("settings_save").save(app, changes)
     finally:
-        unload("api_write")
+        unload("settings_save")
