@@ -225,6 +225,26 @@ def test_a_broker_that_closes_after_connack_gets_no_reconnect_storm(meter, tmp_p
         b.close()
 
 
+def test_connect_carries_the_credentials_and_the_will(meter, tmp_path):
+    # user and password from mqtt_url, the will on <prefix>/status; UTF-8 counted in bytes
+    b = ClosingBroker(hold=0.3)
+    f = Firmware(tmp_path, "tcp:127.0.0.1:%d" % meter.port, mqtt_url="mqtt://me:p\u00e4ss@127.0.0.1:%d" % b.port,
+                 mqtt_prefix="dsmr-\u00e4", hostname="meter-kast")
+    try:
+        wait_for(lambda: b.conns, 15, "a connection")
+
+        def s(text):  # an MQTT string: 2 bytes of length, the UTF-8
+            return len(text.encode()).to_bytes(2, "big") + text.encode()
+
+        flags = 0x80 | 0x40 | 0x20 | 0x04  # user, password, will retained, will; clean session 0
+        body = (s("MQTT") + bytes((4, flags)) + (60).to_bytes(2, "big") + s("meter_kast")
+                + s("dsmr-\u00e4/status") + s("offline") + s("me") + s("p\u00e4ss"))
+        assert b.conns[0][1].startswith(bytes((0x10, len(body))) + body), b.conns[0][1]
+    finally:
+        f.stop()
+        b.close()
+
+
 def test_the_backoff_starts_again_after_a_session_that_lasted(meter, tmp_path):
     # short sessions: 1, 2, 4 s between them; then one that lasts 8 s (over 6 intervals
     # of 1 s): the next comes after 1 s again, not 8
