@@ -4,14 +4,14 @@ A write: api_write.refuse() (README "Security"). The numbers are read from their
 decimal digits (never through a float: the dongle's floats are single
 precision, 123456.789 would become 123456.792). Loaded for such a request
 only (routes.py: the history route's POST, without api_hist.py's listing
-code), and dropped after it; api_write.py only for the gate and an error.
+code), and dropped after it; api_write.py only for the gate and an error,
+history_file.py (the records) only between the two.
 """
 
 import json
 
-from . import history_file
 from .history import MONTHS
-from .lazy import call, load_with, unload_all
+from .lazy import call, load, load_with, unload, unload_all
 
 
 class HistCorrect:
@@ -41,6 +41,20 @@ def correct(app, req, w, ring):
     status = call("api_write", "refuse", app, req, w)  # (its code: for the gate only)
     if status:
         return status
+    try:  # (the records' code after the gate's, and gone before an error's)
+        done = _correct(load("history_file"), req, ring)
+    finally:
+        unload("history_file")
+    if not isinstance(done, bytes):
+        return error(w, 400, done)
+    w.raw('{"saved": "')
+    w.raw(done)
+    w.raw('"}\n')
+    return 200
+
+
+def _correct(history_file, req, ring):
+    """The month's recid (bytes) once its counters are set, or what is wrong (str)."""
     try:
         doc = json.loads(_numbers_quoted(bytes(req.body or b"")))
         key = history_file.month_key(str(doc["recid"]))
@@ -52,23 +66,20 @@ def correct(app, req, w, ring):
             if c in doc:
                 v = _milli(doc[c])
                 if v < 0:  # a meter's counter has 6 digits and 3 decimals
-                    return error(w, 400, "%s must be a reading from 0 to 999999.999" % c)
+                    return "%s must be a reading from 0 to 999999.999" % c
                 vals.append(v)
             else:
                 vals.append(old[j] if old else 0)
     except (ValueError, KeyError, TypeError):
-        return error(w, 400, 'send {"recid": "YYMM", "edt1": kWh, ...}')
+        return 'send {"recid": "YYMM", "edt1": kWh, ...}'
     if ring.key >= 0 and not ring.key - ring.slots < key <= ring.key:
-        return error(w, 400, "that month is not in the history")
+        return "that month is not in the history"
     if key == ring.key:
         for j in range(5):
             ring.cur[j] = vals[j]
     else:
         history_file.write(ring, key, vals)
-    w.raw('{"saved": "')
-    w.raw(str(doc["recid"]).encode())
-    w.raw('"}\n')
-    return 200
+    return str(doc["recid"]).encode()
 
 
 def _numbers_quoted(body):
