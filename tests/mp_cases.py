@@ -1,6 +1,6 @@
 """Runs the case_* functions of a cases module under MicroPython.
 
-    micropython tests/mp_cases.py cases_parser
+    micropython tests/mp_cases.py cases_parser [case_name ...]
 
 Prints `ok <name>` or `FAIL <name>: <error>` per case; pytest reads the lines.
 The cases import from lib/ (dsmr) and the repo root (firmware), put on the
@@ -14,7 +14,7 @@ root = here.rsplit("/", 1)[0] if "/" in here else (".." if here == "." else ".")
 for p in (root, root + "/lib", here):
     sys.path.insert(0, p)
 mod = __import__(sys.argv[1])
-for name in mod.all_cases():
+for name in sys.argv[2:] or mod.all_cases():
     try:
         getattr(mod, name)()
         print("ok", name)
