@@ -1,17 +1,13 @@
 """POST /api/v1/hist/months {"recid":"YYMM","edt1":..,...}: corrects a month's counters.
 
-A write: api_write.refuse() (README "Security"). The numbers are read from their
-decimal digits (never through a float: the dongle's floats are single
-precision, 123456.789 would become 123456.792). Loaded for such a request
+A write: api_write.refuse() (README "Security"). Loaded for such a request
 only (routes.py: the history route's POST, without api_hist.py's listing
 code), and dropped after it; api_write.py only for the gate and an error,
-history_file.py (the records) only between the two.
+hist_apply.py (the body read, the record written) only between the two.
 """
 
-import json
-
 from .history import MONTHS
-from .lazy import call, load, load_with, unload, unload_all
+from .lazy import call, load, load_with, unload_all
 
 
 class HistCorrect:
@@ -42,79 +38,12 @@ def correct(app, req, w, ring):
     if status:
         return status
     try:  # (the records' code after the gate's, and gone before an error's)
-        done = _correct(load("history_file"), req, ring)
+        done = load("hist_apply").apply(req, ring)
     finally:
-        unload("history_file")
+        unload_all(("hist_apply", "history_file"))
     if not isinstance(done, bytes):
         return error(w, 400, done)
     w.raw('{"saved": "')
     w.raw(done)
     w.raw('"}\n')
     return 200
-
-
-def _correct(history_file, req, ring):
-    """The month's recid (bytes) once its counters are set, or what is wrong (str)."""
-    try:
-        doc = json.loads(_numbers_quoted(bytes(req.body or b"")))
-        key = history_file.month_key(str(doc["recid"]))
-        if key < 0:
-            raise ValueError
-        old = history_file.read(ring, key)
-        vals = []
-        for j, c in enumerate(history_file.COUNTERS):
-            if c in doc:
-                v = _milli(doc[c])
-                if v < 0:  # a meter's counter has 6 digits and 3 decimals
-                    return "%s must be a reading from 0 to 999999.999" % c
-                vals.append(v)
-            else:
-                vals.append(old[j] if old else 0)
-    except (ValueError, KeyError, TypeError):
-        return 'send {"recid": "YYMM", "edt1": kWh, ...}'
-    if ring.key >= 0 and not ring.key - ring.slots < key <= ring.key:
-        return "that month is not in the history"
-    if key == ring.key:
-        for j in range(5):
-            ring.cur[j] = vals[j]
-    else:
-        history_file.write(ring, key, vals)
-    return str(doc["recid"]).encode()
-
-
-def _numbers_quoted(body):
-    """The JSON text with every bare number put in quotes, so json.loads hands
-    over its digits as they were sent rather than as a (float32) number."""
-    out = bytearray()
-    in_str = esc = num = False
-    for c in body:
-        if in_str:
-            if esc:
-                esc = False
-            elif c == 0x5C:  # backslash
-                esc = True
-            elif c == 0x22:
-                in_str = False
-        elif num and not (0x30 <= c <= 0x39 or c in b".eE+-"):
-            out.append(0x22)
-            num = False
-        elif c == 0x22:
-            in_str = True
-        elif not num and (0x30 <= c <= 0x39 or c == 0x2D):  # a number starts
-            out.append(0x22)
-            num = True
-        out.append(c)
-    if num:
-        out.append(0x22)
-    return bytes(out)
-
-
-def _milli(text):
-    """Thousandths of a reading written as decimal digits ("123456.789" ->
-    123456789, at most 6 digits before the point and 3 after), or -1."""
-    if not isinstance(text, str):
-        return -1
-    whole, dot, frac = text.partition(".")
-    if not (whole.isdigit() and len(whole) <= 6 and (not dot or frac.isdigit() and len(frac) <= 3)):
-        return -1
-    return int(whole) * 1000 + int((frac + "000")[:3])
