@@ -65,11 +65,7 @@ def update(platform, values, changes):
         t = None  # the check of the row's kind: strings.py for a string, else settings_check.py
         for row in rows:
             k = row[0]
-            want = "strings" if row[1] == "s" else "settings_check"
-            if t is None or t.__name__[9:] != want:
-                t = None
-                unload_all(("settings_check", "strings"))  # (one of the two at a time)
-                t = load(want)
+            t = _checker(t, row)
             new[k] = (t.value if row[1] == "s" else t.check)(row, changes[k])
             if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
@@ -102,7 +98,7 @@ def update(platform, values, changes):
 def saved(platform, warn, live=None):
     """What the settings file holds, each value checked (bad ones dropped; one
     the same as in `live`, the settings in use, was checked already: a change
-    loads the table and the check only for a value that differs). At boot
+    loads the table, then the check, only for values that differ). At boot
     (`warn`: the app) a file that cannot be read is put aside first."""
     path = platform.data_path(FILENAME)
     try:
@@ -131,19 +127,46 @@ def saved(platform, warn, live=None):
             unload("settings_file")
         return {}
     good = {}
+    todo = []  # the names whose values are to be checked
     for k, raw in got.items():
+        if live is not None and k in live and type(raw) is type(live[k]) and raw == live[k]:
+            good[k] = raw  # (a setting's name, its value in use: checked)
+        else:
+            todo.append(k)
+    if not todo:
+        return good
+    tab = load("settings_table")  # their rows, then the table goes before the check comes
+    try:
+        rows = [tab.row(k) if isinstance(k, str) else None for k in todo]
+    finally:
+        unload("settings_table")
+        tab = None
+    t = None
+    for i in range(len(todo)):
+        k = todo[i]
+        row = rows[i]
         try:
-            if live is not None and k in live and type(raw) is type(live[k]) and raw == live[k]:
-                good[k] = raw  # (a setting's name, its value in use: checked)
-                continue
-            row = load("settings_table").row(k) if isinstance(k, str) else None
             if row is None:
                 raise ValueError("unknown setting %s" % k)
-            good[k] = load("settings_check").check(row, raw)
+            t = _checker(t, row)
+            good[k] = (t.value if row[1] == "s" else t.check)(row, got[k])
         except Exception as e:
             if warn:
                 log.warn("settings file: %s: ignored", e)
+    t = None
+    unload_all(("settings_check", "strings"))
     return good
+
+
+def _checker(t, row):
+    """The check for `row`'s kind, `t` if it is that already: strings.py for a string
+    (strings.value), else settings_check.py (check): one of the two in the heap at a time."""
+    want = "strings" if row[1] == "s" else "settings_check"
+    if t is None or t.__name__[9:] != want:
+        t = None
+        unload_all(("settings_check", "strings"))
+        t = load(want)
+    return t
 
 
 def _write(final, saved):
