@@ -87,8 +87,19 @@ class UpdateApi:
                 break
         return False
 
+    async def line(self):
+        """The next line without its newline, or None (none in 1 KB, or the end)."""
+        buf = self.c.buf
+        while True:
+            i = buf.find(b"\n", self.s, self.e)
+            if i >= 0:
+                i, self.s = self.s, i + 1
+                return bytes(buf[i : self.s - 1])
+            if self.e - self.s == len(buf) or not await self.fill():
+                return None
+
     async def receive(self, req, c, end):
-        """Reads, checks and stages the bundle (ota_receive.py); 0 when it switched
+        """Reads, checks and stages the bundle (ota_stage.py, ota_receive.py); 0 when it switched
         (handle() answers), else an error status with req.error. Reads the body to its end."""
         app = self.app
         self.c = c
@@ -99,6 +110,7 @@ class UpdateApi:
         password = app.settings["admin_password"]
         from .lazy import unload_all
 
+        plan = None
         try:
             if busy:
                 raise Refused(409, "an update is already coming in")
@@ -108,16 +120,21 @@ class UpdateApi:
             if refused:  # (a 401 challenges scripts only: api_auth.verdict())
                 raise Refused(*refused)
             app.update = ["receiving", ""]
+            plan = _step("begin", app, await self.line())  # (ota_stage.py, one step at a time)
             brought = []
             try:
-                await _receiver(brought)(self, app)
+                await _receiver(brought)(self, plan)
             finally:
                 unload_all(brought)
+            _step("switch", app, plan)
             return 0
         except Refused as e:
             status, req.error = e.args
             app.update = ["refused", req.error] if status not in (401, 409) else last
             log.warn("update refused: %s", req.error)
+            e = None
+            if plan:
+                _step("wipe", plan[3])
             self.s = self.e
             while self.left < 1 << 21 and await self.fill():  # the rest, so the client hears the answer
                 self.s = self.e
@@ -165,8 +182,20 @@ def _verdict(app, req):
     return load("api_auth").verdict(app, req)
 
 
+def _step(fn, *args):
+    """ota_stage.<fn>(*args), loaded with versions.py for the call and dropped after it."""
+    from .lazy import load_with, unload_all
+
+    brought = []
+    try:
+        code, brought = load_with("ota_stage")
+        return getattr(code, fn)(*args)
+    finally:
+        unload_all(brought)
+
+
 def _receiver(brought):
-    """ota_receive.run, loaded with versions.py (their names added to `brought`)."""
+    """ota_receive.run, loaded (its names added to `brought`, to drop them after the files)."""
     from .lazy import load_with
 
     code, names = load_with("ota_receive")
