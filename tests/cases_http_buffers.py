@@ -8,6 +8,7 @@ import os
 
 from firmware import http_server
 from firmware.buffers import Buffers
+from cases_out_of_memory import read_all  # (what the server sends until it closes)
 
 _PORT = 21000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 2345)
 
@@ -127,12 +128,7 @@ def case_no_room_for_a_request_buffer_answers_503_and_loses_nothing():
             r2, w2 = await asyncio.open_connection("127.0.0.1", _PORT + 2)
             w2.write(_GET)
             await w2.drain()
-            got = b""
-            while True:
-                chunk = await asyncio.wait_for(r2.read(512), 5)
-                if not chunk:
-                    break
-                got += chunk
+            got = await read_all(r2)
             w2.close()
             assert got.startswith(b"HTTP/1.1 503 ") and b"Retry-After: 5\r\n" in got, got
             assert got.endswith(b'{"error": "out of memory: retry"}\n'), got

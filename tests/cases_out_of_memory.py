@@ -17,16 +17,21 @@ class _NoRoutes:
         return None  # every path: 404
 
 
-async def _get(port):
-    r, w = await asyncio.open_connection("127.0.0.1", port)
-    w.write(b"GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-    await w.drain()
+async def read_all(r):
+    """What the server sends until it closes (5 s at most between pieces)."""
     out = b""
     while True:
         chunk = await asyncio.wait_for(r.read(512), 5)
         if not chunk:
-            break
+            return out
         out += chunk
+
+
+async def _get(port):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    w.write(b"GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    await w.drain()
+    out = await read_all(r)
     w.close()
     return out
 
@@ -143,12 +148,7 @@ def case_a_body_handler_with_no_room_to_load_answers_503_and_leaves_nothing_load
             r, w = await asyncio.open_connection("127.0.0.1", port)
             w.write(b"POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 3000\r\n\r\n" + b"x" * 3000)
             await w.drain()
-            out = b""
-            while True:
-                chunk = await asyncio.wait_for(r.read(512), 5)
-                if not chunk:
-                    break
-                out += chunk
+            out = await read_all(r)
             w.close()
             return out
         finally:
