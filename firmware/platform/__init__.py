@@ -41,9 +41,12 @@ else:
 def data_path(filename):
     """The path of a settings or data file: in DSMR_DATA_DIR, else data/ beside main.py
     (/data on the dongle), as the boot guard has it; makes the folder when it is missing."""
-    import bootguard  # (imported by main.py before anything else: already in RAM)
+    was = "bootstate" in sys.modules
+    import bootstate  # (the boot guard's: one rule for both)
 
-    path = bootguard.data_path(filename)
+    path = bootstate.data_path(filename)
+    if not was:  # main.py dropped it after boot: loaded for this call only (1.6 KB)
+        sys.modules.pop("bootstate", None)
     try:
         import os
 
