@@ -15,7 +15,7 @@ import time
 import pytest
 
 
-from harness import FAKES, HEAP, ON_YARDSTICK, Firmware, fixture, free_port, wait_for
+from harness import FAKES, HEAP, ON_YARDSTICK, Firmware, fakes_heap_k, fixture, free_port, wait_for
 
 
 def free_port_udp():
@@ -40,17 +40,17 @@ class Dongle:
                "FAKE_DNS": "pool.ntp.org=127.0.0.1", "DSMR_NTP_PORT": str(free_port_udp())}
         env.update(env_extra or {})
         # the fakes' own code shares the firmware's heap here, which the dongle does not
-        # carry: machine, network, socket, esp32 and errno take 20.9 KB on the 64-bit
-        # port, 14.3 KB compiled on the yardstick (measured with gc.mem_alloc). The
-        # 64-bit port gets 7 KB more: there the setup POST right after boot compiles
-        # api_setup, api_write, api_auth and settings from sources, and whether that
-        # fits at 168k + 21k depends on the heap's layout, not on what stays loaded
-        # (it failed 1 run in 6 before the slots and routes got their names, 6 in 6
-        # after, with 128 bytes less loaded after start; 8 in 8 passed at +26 and +28).
+        # carry: on the yardstick they get what they take, measured (harness.fakes_heap_k).
+        # The 64-bit port compiles the fakes from sources and gets a fixed 28 KB more:
+        # there the setup POST right after boot compiles api_setup, api_write, api_auth
+        # and settings from sources, and whether that fits at 168k + 21k depends on the
+        # heap's layout, not on what stays loaded (it failed 1 run in 6 before the slots
+        # and routes got their names, 6 in 6 after, with 128 bytes less loaded after
+        # start; 8 in 8 passed at +26 and +28).
         if extra_heap_k is None:
-            extra_heap_k = 15 if ON_YARDSTICK else 28
+            extra_heap_k = fakes_heap_k() if ON_YARDSTICK else 28
         # (With MQTT and the raw stream on as well, the 64-bit port needs more: its
-        # objects are bigger. On the yardstick the fakes' share is all they get.)
+        # objects are bigger.)
         heap = "%dk" % (int(HEAP.rstrip("k")) + extra_heap_k)
         self.fw = Firmware(tmp_path, "uart", env=env, script=os.path.join(FAKES, "esp32_main.py"), heap=heap, **kw)
 
