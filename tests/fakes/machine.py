@@ -161,15 +161,24 @@ class _Uart(io.IOBase):
         self.last = now
         if gap <= self.fill_ms:
             return
-        try:
-            waiting = len(self.s.recv(65536, socket.MSG_PEEK))
-        except OSError:
-            return
-        if waiting > self.cap:
-            drop = waiting - self.cap
-            record("uart_overflow", dropped=drop, gap_ms=gap)
-            while drop > 0:
-                drop -= len(self.s.recv(drop))
+        # What waits beyond the driver's buffer is lost: it is counted in peeks of at most
+        # cap + 256 bytes (a bigger peek would be a bigger block of the firmware's heap;
+        # 64 KB met MemoryError at every late read) and dropped 256 bytes at a time.
+        dropped = 0
+        while True:
+            try:
+                over = len(self.s.recv(self.cap + 256, socket.MSG_PEEK)) - self.cap
+                if over > 0:
+                    dropped += len(self.s.recv(over))
+            except OSError:
+                break
+            except MemoryError:  # the driver's buffer is not in the GC heap: no error of the firmware's
+                record("uart_peek_no_room", gap_ms=gap)
+                break
+            if over < 256:
+                break
+        if dropped:
+            record("uart_overflow", dropped=dropped, gap_ms=gap)
 
     def readinto(self, buf, n=-1):
         self._overflow()
