@@ -32,11 +32,7 @@ def begin(app, line):
     run = versions.running()
     target = "a" if run != "a" else "b"
     folder = versions.folder(target)
-    try:
-        _room(folder, files, size)
-    except Refused:
-        wipe(target)  # (as after any refusal once the target is known)
-        raise
+    _room(folder, files, size)  # (507: nothing written yet, the folder's version stays)
     _forget(app, target, run)
     walk(folder, True)
     log.info("update %s: %d files, %d bytes into %s", version, files, size, folder)

@@ -85,9 +85,11 @@ class Board:
     """The dongle: the build in a folder, the firmware started in it, and started again when it
     exits with 75 (where the dongle resets) or is killed (a power cut, then power again)."""
 
-    def __init__(self, tmp, kind, builds, meter, **settings):
+    def __init__(self, tmp, kind, builds, meter, flash=None, **settings):
         self.dir = str(tmp / "flash")
         shutil.copytree(builds["base"], self.dir)
+        if flash is not None:
+            flash(self.dir)  # what else is on the flash before the first boot
         self.port = free_port()
         self.cmd = [MICROPYTHON, "-X", "heapsize=" + HEAP, "main.py"]
         self.env = dict(os.environ, DSMR_P1="tcp:127.0.0.1:%d" % meter.port, DSMR_HTTP_PORT=str(self.port),
@@ -380,6 +382,25 @@ def test_no_room_on_flash_is_a_507_before_anything_is_written(board, builds):
     assert code == 507 and answer["error"].startswith("no room on flash: the update needs "), answer
     untouched(b)
     assert not os.path.exists(os.path.join(b.dir, "ota", "a"))
+
+
+def test_no_room_keeps_the_previous_version_in_the_folder_it_would_have_used(board, builds):
+    # running from ota/b with ota/a the previous version, the one a failed trial goes back to:
+    # a bundle refused for want of room must leave it as it was (nothing was written yet)
+    def two_versions(d):
+        for slot in ("a", "b"):
+            shutil.copytree(builds["good_dir"], os.path.join(d, "ota", slot))
+        with open(os.path.join(d, "ota", "state.json"), "w") as f:
+            json.dump({"run": "b", "prev": "a", "vrun": NEW, "vprev": NEW, "state": "ok", "note": ""}, f)
+
+    b = board(ota_budget=60000, flash=two_versions)
+    assert b.status()["running"] == {"version": NEW, "folder": "/ota/b"}
+    code, answer = upload(b.port, read(builds["good"]))
+    assert code == 507, answer
+    assert os.path.exists(os.path.join(b.dir, "ota", "a", "firmware", "app.mpy"))
+    state = b.state_file()
+    assert (state["run"], state["prev"], state["vprev"]) == ("b", "a", NEW)
+    assert b.status()["previous"] == {"version": NEW, "folder": "/ota/a"}
 
 
 def test_without_an_admin_password_updates_are_refused(board, builds):
