@@ -196,15 +196,11 @@ def compiled_fakes(arch, out):
 
 
 def fakes_kb(mp):
-    """KB of heap the fakes of machine, network and socket (tests/fakes, compiled from
-    source) take on `mp`: the dongle has those modules in flash, not in its heap."""
-    code = ("import gc, asyncio\ngc.collect()\na = gc.mem_alloc()\nimport socket, machine, network\n"
-            "gc.collect()\nprint(gc.mem_alloc() - a)\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, MICROPYPATH=FAKES + ":.frozen", FAKE_LOG=os.path.join(tmp, "hw.log"), FAKE_WIFI="ok")
-        out = subprocess.run([mp, "-X", "heapsize=256k", "-c", code], env=env, cwd=tmp, capture_output=True,
-                             text=True, timeout=60)
-    return (int(out.stdout.split()[-1]) + 1023) // 1024
+    """KB of heap the fakes (tests/fakes, compiled) take on `mp`: the dongle has those
+    modules in flash, not in its heap. Measured as the tests measure it (harness.fakes_heap_k)."""
+    import harness
+
+    return harness.fakes_heap_k(mp, FAKES)
 
 
 def smallest(telegram, root, mp, parts, start=48, top=256, extra_kb=0):
