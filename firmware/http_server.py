@@ -43,6 +43,12 @@ from .http_response import Responder
 GRACE_MS = 10
 _READING = 0
 _WRITING = 1
+# TCP_NODELAY at level IPPROTO_TCP: the same numbers in lwIP and Linux (the unix port's
+# socket module names neither). A response bigger than the response buffer goes out in
+# several sends; with Nagle's algorithm on, its last part waits for the client's
+# delayed ACK of the part before: 40 ms a response from Linux clients, 200 from Windows.
+_IPPROTO_TCP = 6
+_TCP_NODELAY = 1
 
 _BUSY_503 = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -166,6 +172,7 @@ class HttpServer:
         c = None
         try:
             s.setblocking(False)
+            s.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
             c = Conn(s, addr)
             c.deadline = time.ticks_add(time.ticks_ms(), self.timeout_ms)
             self.conns.append(c)

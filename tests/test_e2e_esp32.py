@@ -281,6 +281,18 @@ def test_ntp_sets_the_clock_once_wifi_is_up(tmp_path, meter):
         srv.close()
 
 
+def test_every_http_connection_sends_without_waiting_for_acks(tmp_path, meter):
+    # TCP_NODELAY on each accepted socket: an answer bigger than the response buffer
+    # (device info) goes out in several sends, and with Nagle's algorithm its last
+    # part waited for the client's delayed ACK (44 ms a request on the yardstick,
+    # 0.7 ms with it: make bench's http_devinfo_keepalive_ms)
+    with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": ""}) as d:
+        for _ in range(2):
+            assert d.fw.get("/api/v1/dev/info").status == 200
+        opts = [(e["level"], e["opt"], e["value"]) for e in d.events("setsockopt")]
+        assert len(opts) >= 3 and set(opts) == {(6, 1, 1)}, opts  # (the harness's probe was one)
+
+
 def test_an_accept_aborted_by_the_client_is_no_error(tmp_path, meter):
     # lwIP says ECONNABORTED (newlib's 113) when a client reset its connection while
     # it waited in the backlog; the server takes the next one without a word

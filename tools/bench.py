@@ -146,6 +146,21 @@ def _load_with_peak(port, heap_path, **kw):
     return rps, fails, max(peaks) if peaks else -1
 
 
+def _keepalive_ms(port, path, n):
+    """Mean ms of `n` requests for `path` one after the other on one keep-alive connection."""
+    import http.client
+
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            c.request("GET", path)
+            c.getresponse().read()
+        return (time.perf_counter() - t0) * 1000 / n
+    finally:
+        c.close()
+
+
 def bench_http():
     import subprocess as sp
     import tempfile
@@ -165,6 +180,7 @@ def bench_http():
         meter.send(telegram)
         wait_for(lambda: fw.get("/api/v1/sm/telegram").body == telegram, 10)
         ours_start = _settled_used(fw.port, "/api/v1/dev/info")
+        devinfo_ms = _keepalive_ms(fw.port, "/api/v1/dev/info", 100)
         rps_close, fails_close, ours_peak = _load_with_peak(fw.port, "/api/v1/dev/info", total=3000, concurrency=8)
         rps_keep, fails_keep = http_load.run(fw.port, "/api/v1/sm/actual", total=5000, concurrency=8, keep_alive=True)
         # leak check: exact request counts, so the asyncio client
@@ -196,6 +212,8 @@ def bench_http():
     print("http_actual_rps_keep_alive=%.0f  (failures %d)" % (rps_keep, len(fails_keep)))
     print("microdot_actual_rps_new_connection=%.0f  (failures %d)" % (md_rps, len(md_fails)))
     target("http_speedup_vs_microdot", "%.2f" % (rps_close / md_rps), rps_close / md_rps >= 2, ">= 2")
+    target("http_devinfo_keepalive_ms", "%.1f" % devinfo_ms, devinfo_ms <= 10,
+           "<= 10: device info is more than one send, and none may wait for the client's delayed ACK")
     print("heap_used_after_start=%d" % ours_start)
     print("heap_used_peak_under_load=%d" % ours_peak)
     print("microdot_heap_used_after_start=%d" % md_start)

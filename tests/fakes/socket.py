@@ -127,6 +127,8 @@ class socket(io.IOBase):
         if level == SOL_SOCKET and opt == 0x1001:  # SO_SNDBUF: lwIP has no such option
             print("Warning: lwip.setsockopt() option not implemented")
             return None
+        if level == IPPROTO_TCP:  # (TCP_NODELAY: the port takes it; recorded for the tests)
+            record("setsockopt", level=level, opt=opt, value=value)
         return self._call("setsockopt", level, opt, value)
 
     def listen(self, *a):
