@@ -9,7 +9,7 @@ then saved at once; the answer lists what needs a restart. Writes pass
 api_write.refuse() (JSON from the dongle's own page or a script, the admin
 password once set, README "Security"); reads (GET, HEAD: never a write) stay
 open so existing clients keep working. This module is the reads; a change
-is settings_change.py, which the route loads instead (routes.py, ByMethod).
+is settings_change.py, which the route loads instead (routes.py: its row names both).
 """
 
 from . import settings_table  # (dropped with this module: both passes of a long answer use it)

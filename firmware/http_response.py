@@ -65,7 +65,7 @@ class Responder:
         req = c.req
         if status:
             return self.error(c, status, req.error)
-        route = self.router.resolve(req.path)
+        route = self.router.resolve(req.path, req.method)
         if route is None:
             self.error(c, 404, "no such endpoint")
         else:

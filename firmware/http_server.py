@@ -265,7 +265,7 @@ class HttpServer:
                 status = parse(c.buf, end, c.n, c.req)
                 if status in (0, NEED_BODY, 413) and c.req.method == b"POST":
                     # a handler that reads its body itself, far bigger than the buffer (lazy.py)
-                    h = self.responder.router.resolve(c.req.path)
+                    h = self.responder.router.resolve(c.req.path, b"POST")
                     h = h[0] if h else None
                     if getattr(h, "body", False):
                         c.state = _WRITING  # (not idle: never evicted)

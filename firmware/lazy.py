@@ -104,25 +104,3 @@ class Lazy:
         unload_all(self.loaded)
         self.loaded = ()
 
-
-class ByMethod:
-    """A route whose reads and writes are different Lazy handlers, so that a
-    write loads the write's code only: `ByMethod(read, write)` calls `write` for
-    POST and PUT, `read` for the rest, and drops whichever it called."""
-
-    body = False
-
-    def __init__(self, read, write):
-        self.read = read
-        self.write = write
-        self.used = None
-
-    def __call__(self, req, w, *end):
-        if self.used is None:  # (a long answer is rendered twice: the same handler both times)
-            self.used = self.write if req.method in (b"POST", b"PUT") else self.read
-        return self.used(req, w, *end)
-
-    def drop(self):
-        if self.used is not None:
-            self.used.drop()
-            self.used = None

@@ -14,7 +14,7 @@ _PORT = 21000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 2345)
 
 
 class _Ok:
-    def resolve(self, path):
+    def resolve(self, path, method=b"GET"):
         return (self.handler, (b"GET",))
 
     def handler(self, req, w):

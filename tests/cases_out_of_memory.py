@@ -13,7 +13,7 @@ _PORT = 20000 + (os.getpid() % 20000 if hasattr(os, "getpid") else 1234)
 
 
 class _NoRoutes:
-    def resolve(self, path):
+    def resolve(self, path, method=b"GET"):
         return None  # every path: 404
 
 
@@ -75,7 +75,7 @@ class _BigBody:
         self.second = second
         self.passes = 0
 
-    def resolve(self, path):
+    def resolve(self, path, method=b"GET"):
         return (self.handler, (b"GET",))
 
     def handler(self, req, w):
@@ -120,7 +120,7 @@ class _BodyRoute:
     def __init__(self):
         self.handler = _BodyHandler()
 
-    def resolve(self, path):
+    def resolve(self, path, method=b"GET"):
         return (self.handler, (b"POST",))
 
 

@@ -9,11 +9,11 @@ test_e2e_writes.py); the right one starts the count again, so each near miss
 here is followed by the right password and every one of them is compared.
 """
 
+import ast
 import base64
 import json
 import time
 import os
-import re
 
 import pytest
 
@@ -32,14 +32,37 @@ WRITES = [
 ROUTES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "firmware", "routes.py")
 
 
+def _write_routes():
+    """(method, path) of each write routes.py routes: Router.resolve()'s `if path
+    == b"..."` (or `.startswith`) and the methods of what it returns there."""
+    tree = ast.parse(open(ROUTES).read())
+    named = {}  # _POST = (b"POST",), and the like; self.update = (Lazy(..), _GET_POST)
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Tuple):
+            for t in n.targets:
+                key = t.id if isinstance(t, ast.Name) else "self." + t.attr  # pyright: ignore
+                named[key] = n.value
+    def methods(v):
+        if isinstance(v, ast.Attribute):  # self.update
+            v = named["self." + v.attr].elts[1]  # pyright: ignore
+        return [e.value.decode() for e in named[v.id].elts] if isinstance(v, ast.Name) else []  # pyright: ignore
+    routed = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.If):
+            test = n.test
+            arg = test.comparators[0] if isinstance(test, ast.Compare) else test.args[0] if isinstance(test, ast.Call) else None  # pyright: ignore
+            if not (isinstance(arg, ast.Constant) and isinstance(arg.value, bytes) and arg.value.startswith(b"/")):
+                continue
+            for r in ast.walk(ast.Module(body=n.body, type_ignores=[])):
+                if isinstance(r, ast.Return) and r.value is not None:
+                    v = r.value.elts[1] if isinstance(r.value, ast.Tuple) else r.value  # pyright: ignore
+                    routed |= {(m, arg.value.decode()) for m in methods(v) if m in ("POST", "PUT", "PATCH", "DELETE")}
+    return routed
+
+
 def test_every_write_route_is_tested_here():
     """A write endpoint added to routes.py fails here until WRITES has it."""
-    routed = set()
-    with open(ROUTES) as f:
-        for line in f:
-            path = re.search(r'b"(/[\w/]*)"', line)
-            for method in re.findall(r'b"(POST|PUT|PATCH|DELETE)"', line):
-                routed.add((method, path.group(1)))
+    routed = _write_routes()
     tested = {(m, p if not p.startswith("/api/v1/hist/") else "/api/v1/hist/") for m, p, _ in WRITES}
     assert routed and routed == tested
 
