@@ -30,9 +30,9 @@ import asyncio
 import socket
 import time
 from errno import EAGAIN, ECONNABORTED, ECONNRESET
-from asyncio import core  # pyright: ignore  (asyncio's internals: _readable() below says why)
 
 from . import log, sockets
+from .sockets import readable
 from .lazy import load, unload
 from .http_request import NEED_BODY, Request, parse
 from .http_response import Responder
@@ -56,26 +56,6 @@ _BUSY_503 = (
     b"Connection: close\r\n\r\n"
     b'{"error": "out of memory: retry"}\n'
 )
-
-
-# The one piece of asyncio's internals the firmware uses (the rest is its public
-# API: current_task(), CancelledError, StreamWriter). _readable() waits until a
-# socket has bytes to read (a listening one: a connection to accept) without
-# reading them. MicroPython's asyncio does this only inside: Stream.read() and
-# readinto() wait this way and then read, and start_server() accepts every
-# connection as it comes, giving each a task and a Stream. The server needs the
-# wait alone: to accept only when it chooses (with every slot taken it first
-# picks a connection to drop, or leaves the newcomer in the listen backlog),
-# and to read a connection into its own buffer with a non-blocking recv first,
-# waiting only when nothing is there and marking it `waiting` meanwhile (whom to
-# drop): readinto() would read, but not say when it waits. CPython has
-# loop.sock_accept() and sock_recv_into() for this; MicroPython has neither.
-# `core._io_queue` is a name in MicroPython's asyncio/core.py (1.19 to 1.29 at
-# least): should it change, this is the one line to change, and every e2e test
-# fails at once. (In a module of its own it would cost 256 bytes of heap on the
-# yardstick for 2 lines of code.)
-async def _readable(sock):  # pyright: ignore  (a generator-based awaitable, as asyncio's Stream.read)
-    yield core._io_queue.queue_read(sock)
 
 
 class Conn:
@@ -136,7 +116,7 @@ class HttpServer:
         ls = self.listener
         while True:
             try:
-                await _readable(ls)  # pyright: ignore  (we accept only when we choose to)
+                await readable(ls)  # pyright: ignore  (we accept only when we choose to)
                 if len(self.conns) >= self.max_conn:
                     victim = self._victim()
                     if victim is None:
@@ -381,7 +361,7 @@ class HttpServer:
                     self.pool.append(c.buf)
                     c.buf = None
                 c.waiting = True
-                await _readable(c.sock)  # pyright: ignore
+                await readable(c.sock)  # pyright: ignore
                 c.waiting = False
                 continue
             if n == 0:

@@ -14,8 +14,11 @@ fail with ENFILE (23; lwIP then drops the waiting connection). So:
 The defaults with everything on take all 10. settings_budget.check_sockets()
 refuses settings that would need more (loaded with the settings only);
 refused() says so (a log line and `socketsrefused` in
-/api/v1/dev/info) when a part is refused a socket all the same.
+/api/v1/dev/info) when a part is refused a socket all the same. readable()
+is the wait for a socket that both servers use (HTTP, raw stream).
 """
+
+from asyncio import core  # pyright: ignore  (asyncio's internals: readable() below says why)
 
 from . import log
 
@@ -51,3 +54,23 @@ def refused(part, e=None):
     count += 1
     log.warn("sockets: %s was refused a socket: all %d are in use (README: sockets)", part, LWIP)
     return True
+
+
+# The one piece of asyncio's internals the firmware uses (the rest is its public
+# API: current_task(), CancelledError, StreamWriter). readable() waits until a
+# socket has bytes to read (a listening one: a connection to accept) without
+# reading them. MicroPython's asyncio does this only inside: Stream.read() and
+# readinto() wait this way and then read, and start_server() accepts every
+# connection as it comes, giving each a task and a Stream. The HTTP server needs
+# the wait alone: to accept only when it chooses (with every slot taken it first
+# picks a connection to drop, or leaves the newcomer in the listen backlog),
+# and to read a connection into its own buffer with a non-blocking recv first,
+# waiting only when nothing is there and marking it `waiting` meanwhile (whom to
+# drop): readinto() would read, but not say when it waits. CPython has
+# loop.sock_accept() and sock_recv_into() for this; MicroPython has neither.
+# The raw stream accepts with it too: its clients need no task and no Stream
+# each (raw_stream.py). `core._io_queue` is a name in MicroPython's asyncio/core.py (1.19 to 1.29 at
+# least): should it change, this is the one line to change, and every e2e test
+# fails at once.
+async def readable(sock):  # pyright: ignore  (a generator-based awaitable, as asyncio's Stream.read)
+    yield core._io_queue.queue_read(sock)

@@ -83,7 +83,7 @@ class _RawClient:
         srv.close()
         s.setblocking(False)
         self.c.setblocking(False)
-        raw.add(s, None)
+        raw.add(s)
         self.s = s
         self.buf = bytearray(4096)
         self.got = 0

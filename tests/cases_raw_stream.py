@@ -1,5 +1,6 @@
-"""firmware/raw_stream.py's send() under MicroPython, on real sockets on 127.0.0.1
-(tests/test_raw_stream.py): a client whose socket stays full (EAGAIN) misses
+"""firmware/raw_stream.py's send() and look() under MicroPython, on real sockets on 127.0.0.1
+(tests/test_raw_stream.py): look() reads what clients send, lets go of the
+ones that closed, and allocates nothing when neither happened; a client whose socket stays full (EAGAIN) misses
 telegrams and is dropped after MAX_BEHIND in a row; one that reads again is not;
 when full, the stalest client makes way. (Linux mostly answers a full socket
 with a short write, which drops the client at once; lwIP answers EAGAIN, the
@@ -75,7 +76,7 @@ def case_a_full_socket_counts_and_three_misses_in_a_row_drop_the_client():
     raw = RawStream(0, 3)
     s, c = _pair()
     try:
-        raw.add(s, None)
+        raw.add(s)
         _fill(s)
         t = _Telegram(600)
         for k in range(1, MAX_BEHIND):
@@ -83,7 +84,7 @@ def case_a_full_socket_counts_and_three_misses_in_a_row_drop_the_client():
             assert raw.missed == k and raw.clients == [s] and raw.dropped == 0, (k, raw.missed, raw.dropped)
         raw.send(t)
         assert raw.missed == MAX_BEHIND and raw.clients == [] and raw.dropped == 1, (raw.missed, raw.dropped)
-        assert raw.behind == [] and raw.tasks == []
+        assert raw.behind == []
     finally:
         s.close()
         c.close()
@@ -93,7 +94,7 @@ def case_a_client_that_reads_again_starts_counting_afresh():
     raw = RawStream(0, 3)
     s, c = _pair()
     try:
-        raw.add(s, None)
+        raw.add(s)
         t = _Telegram(600)
         for _ in range(3):
             _fill(s)
@@ -114,7 +115,7 @@ def case_when_full_the_stalest_client_makes_way():
     pairs = [_pair() for _ in range(3)]
     try:
         for s, _ in pairs:
-            raw.add(s, None)
+            raw.add(s)
         raw.behind[1] = 2
         raw.behind[2] = 1
         raw.make_room()  # the one most behind, not the oldest
@@ -126,6 +127,31 @@ def case_when_full_the_stalest_client_makes_way():
         for s, c in pairs:
             s.close()
             c.close()
+
+
+def case_a_look_reads_what_clients_send_and_lets_go_of_the_ones_that_closed():
+    import gc
+
+    raw = RawStream(0, 3)
+    (s1, c1), (s2, c2) = _pair(), _pair()
+    try:
+        raw.add(s1)
+        raw.add(s2)
+        raw.look()  # (its first look makes the poll's one tuple)
+        gc.collect()
+        before = gc.mem_alloc()
+        for _ in range(10):
+            raw.look()
+        assert gc.mem_alloc() == before, gc.mem_alloc() - before  # nothing happened: nothing allocated
+        c1.write(b"x" * 1000)  # a client that talks: read and dropped, still a client
+        c2.close()  # one that went
+        time.sleep(0.05)
+        raw.look()
+        assert raw.clients == [s1] and raw.behind == [0], (raw.clients, raw.behind)
+        assert s1.readinto(bytearray(16)) is None  # nothing left unread
+    finally:
+        for s in (s1, c1, s2, c2):
+            s.close()
 
 
 def all_cases():

@@ -1,4 +1,4 @@
-"""The raw stream's send() on real sockets (tests/cases_raw_stream.py) under the MicroPython unix port."""
+"""The raw stream's send() and look() on real sockets (tests/cases_raw_stream.py) under the MicroPython unix port."""
 
 from conftest import micropython_cases
 
