@@ -19,31 +19,80 @@ _TIMESTAMP = const(3)  # fields.TIMESTAMP (fields is not imported for it)
 _2023 = 1672531200  # a clock before this has not been set
 
 
-# What each endpoint answers, in order: (name, unit). The values come from
-# _info() and _time(), one per row, in the same order. (A constant: one set of
-# tuples loaded with the module, not a 3-tuple per row built per request.)
-_INFO = (
-    ("fwversion", None), ("update", None), ("updatenote", None), ("micropython", None), ("platform", None),
-    ("hostname", None), ("ipaddress", None), ("macaddress", None), ("ssid", None), ("wifirssi", "dBm"),
-    ("freeheap", "bytes"), ("maxfreeblock", "bytes"), ("usedheap", "bytes"), ("idffreeheap", "bytes"),
-    ("idfminfreeheap", "bytes"), ("uptime", "s"), ("p1source", None),
-    # the meter's (absent in safe mode, which reads no meter)
-    ("p1connected", None), ("telegramcount", None), ("telegramerrors", None), ("crcerrors", None),
-    ("framingerrors", None), ("oversizetelegrams", None), ("lasttelegram", "s"), ("lastbytes", "s"),
-    ("p1sourceerrors", None),
-    ("httprequests", None), ("httperrors", None), ("httpdropped", None), ("httptruncated", None),
-    ("httptimeouts", None), ("rawclients", None), ("rawsent", None), ("rawmissed", None), ("rawdropped", None),
-    ("mqttconnected", None), ("mqttpublished", None), ("mqttreconnects", None), ("historywrites", None),
-    ("ntpsyncs", None), ("wifimode", None), ("wifireconnects", None), ("watchdogfeeds", None),
-    ("safemode", None), ("safemodereason", None), ("bootfails", None), ("settingserror", None),
-    # how writes are guarded (api_write.py): "password", "open" (chosen: no
-    # password) or "unset" (unprotected: no choice made yet, only the choice is taken)
-    ("writes", None), ("authfailures", None),
-    # sockets.py's and resolve.py's counters (name lookups block the dongle: their count and cost)
-    ("socketsrefused", None), ("dnslookups", None), ("dnsfailures", None), ("dnstime", "ms"),
-    ("dnslongest", "ms"),
-)
-_TIME = (("time", None), ("timezone", None), ("epoch", "s"), ("source", None), ("uptime", "s"))
+# What each endpoint answers, in order: a row per line, the name and, after a
+# space, the unit if it has one. The values come from _info() and _time(), one
+# per row, in the same order. (One bytes constant: a tuple of (name, unit)
+# tuples took 2.7 KB more on the yardstick, as every string in a constant tuple
+# is an object of its own, and its names stayed interned for good.)
+# The meter's rows (p1connected .. p1sourceerrors) are absent in safe mode,
+# which reads no meter. "writes" says how writes are guarded (api_write.py):
+# "password", "open" (chosen: no password) or "unset" (unprotected: no choice
+# made yet, only the choice is taken). socketsrefused .. dnslongest are
+# sockets.py's and resolve.py's counters (name lookups block the dongle: their
+# count and cost).
+_INFO = b"""\
+fwversion
+update
+updatenote
+micropython
+platform
+hostname
+ipaddress
+macaddress
+ssid
+wifirssi dBm
+freeheap bytes
+maxfreeblock bytes
+usedheap bytes
+idffreeheap bytes
+idfminfreeheap bytes
+uptime s
+p1source
+p1connected
+telegramcount
+telegramerrors
+crcerrors
+framingerrors
+oversizetelegrams
+lasttelegram s
+lastbytes s
+p1sourceerrors
+httprequests
+httperrors
+httpdropped
+httptruncated
+httptimeouts
+rawclients
+rawsent
+rawmissed
+rawdropped
+mqttconnected
+mqttpublished
+mqttreconnects
+historywrites
+ntpsyncs
+wifimode
+wifireconnects
+watchdogfeeds
+safemode
+safemodereason
+bootfails
+settingserror
+writes
+authfailures
+socketsrefused
+dnslookups
+dnsfailures
+dnstime ms
+dnslongest ms
+"""
+_TIME = b"""\
+time
+timezone
+epoch s
+source
+uptime s
+"""
 _ABSENT = object()  # a value whose row is left out (the meter's rows in safe mode)
 
 
@@ -52,26 +101,11 @@ class DeviceApi:
         self.app = app
         self.values = None  # this request's values (the object lives for one request: lazy.py)
 
-    def _pair(self, w, first, name, value, unit=None):
-        w.raw('\n {"name": "' if first else ',\n {"name": "')
-        w.raw(name)
-        w.raw('", "value": ')
-        if isinstance(value, bool):
-            w.raw("true" if value else "false")
-        elif isinstance(value, int):
-            w.integer(value)
-        else:
-            w.string(value.encode() if isinstance(value, str) else value)
-        if unit:
-            w.raw(', "unit": "')
-            w.raw(unit)
-            w.raw('"')
-        w.raw("}")
-
     def _pairs(self, w, key, rows, take):
-        """Renders {key: [pairs]}: the names and units of `rows`, the values from
-        take(). An answer bigger than the response buffer is rendered twice, counted
-        and then sent (http_response.py): the values are taken once, so both agree."""
+        """Renders {key: [pairs]}: the names and units of `rows` (a table above), the
+        values from take(). An answer bigger than the response buffer is rendered
+        twice, counted and then sent (http_response.py): the values are taken once,
+        so both agree."""
         if self.values is None:
             self.values = take()
         values = self.values
@@ -79,12 +113,27 @@ class DeviceApi:
         w.raw(key)
         w.raw('":[')
         first = True
-        for i in range(len(rows)):
-            v = values[i]
+        s = 0
+        for v in values:
+            e = rows.find(b"\n", s)
             if v is not _ABSENT:
-                name, unit = rows[i]
-                self._pair(w, first, name, v, unit)
+                u = rows.find(b" ", s, e)
+                w.raw('\n {"name": "' if first else ',\n {"name": "')
+                w.raw(rows, s, e if u < 0 else u)
+                w.raw('", "value": ')
+                if isinstance(v, bool):
+                    w.raw("true" if v else "false")
+                elif isinstance(v, int):
+                    w.integer(v)
+                else:
+                    w.string(v.encode() if isinstance(v, str) else v)
+                if u >= 0:
+                    w.raw(', "unit": "')
+                    w.raw(rows, u + 1, e)
+                    w.raw('"')
+                w.raw("}")
                 first = False
+            s = e + 1
         w.raw("\n]}\n")
         return 200
 
