@@ -64,6 +64,7 @@ class Conn:
         self.addr = addr
         self.stream = asyncio.StreamWriter(sock, {})
         self.buf = None  # a request buffer while it reads and answers a request (HttpServer._take)
+        self.part = None  # while it waits for the rest of a request: its first c.n bytes
         self.n = 0
         self.state = _READING
         self.start = time.ticks_ms()  # when it began waiting for this request
@@ -344,8 +345,9 @@ class HttpServer:
         Reads first and waits only when nothing is there, so a connection is
         marked `waiting` (and may be dropped for a newcomer) only once what it
         sent has been looked at. It holds a request buffer to read into, and
-        gives it back while it waits with no request begun (an idle keep-alive
-        connection holds none); if none can be had (out of memory): 503, False.
+        gives it back while it waits (an idle keep-alive connection holds none,
+        one with a request begun holds its bytes in `part`); if none can be had
+        (out of memory): 503, False.
         """
         while True:
             if c.buf is None:
@@ -355,11 +357,21 @@ class HttpServer:
                     log.warn("http: out of memory for a request: answered 503")
                     await self._refuse(c.sock)
                     return False
+                if c.part is not None:  # what it sent before it waited
+                    c.buf[: c.n] = c.part  # pyright: ignore
+                    c.part = None
             n = c.sock.readinto(memoryview(c.buf)[c.n :])  # pyright: ignore  (_take() gave it one)
             if n is None:  # nothing yet
-                if not c.n:  # no request begun: the buffer goes back meanwhile
+                # The buffer goes back meanwhile: a request begun keeps its bytes in
+                # one of their size (a client that sends a request in pieces, or
+                # holds one open, costs its bytes, not a request buffer).
+                try:
+                    if c.n:
+                        c.part = bytes(memoryview(c.buf)[: c.n])  # pyright: ignore
                     self.pool.append(c.buf)
                     c.buf = None
+                except MemoryError:  # no room for its bytes: it keeps the buffer
+                    pass
                 c.waiting = True
                 await readable(c.sock)  # pyright: ignore
                 c.waiting = False
