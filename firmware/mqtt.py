@@ -30,7 +30,7 @@ from dsmr import fields
 from dsmr.jsonw import JsonWriter
 
 from . import log, sockets, uptime
-from .lazy import load, unload
+from .lazy import load, unload, unload_all
 from .api_sm import _ACTUAL, _GAS
 
 _SLOTS = const(6)  # p.idx per field, start and end of each: value, unit, stamp (lib/dsmr/index.py)
@@ -83,7 +83,7 @@ class MqttPublisher:
                 try:  # the address, CONNECT and CONNACK: code loaded for them
                     conn = await load("mqtt_connect").connect(self)
                 finally:
-                    unload("mqtt_connect")
+                    unload_all(("mqtt_connect", "mqtt_url"))  # (mqtt_url.py came with it)
                 if conn is None:
                     return
                 since = uptime.seconds()
