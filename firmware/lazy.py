@@ -45,7 +45,7 @@ def call(name, fn, *args):
 def load_with(name):
     """Imports firmware.<name>: (the module, the firmware modules that came with it).
     A load that fails half-way (out of memory) leaves none of them behind."""
-    before = set(sys.modules)
+    before = _loaded()  # (the firmware's modules only: a set of all of them took 3 times the room)
     try:
         return load(name), _new(before)
     except BaseException:
@@ -53,8 +53,12 @@ def load_with(name):
         raise
 
 
+def _loaded():
+    return [m for m in sys.modules if m.startswith("firmware.")]
+
+
 def _new(before):
-    return [m[9:] for m in sys.modules if m not in before and m.startswith("firmware.")]
+    return [m[9:] for m in _loaded() if m not in before]
 
 
 def unload_all(names):
