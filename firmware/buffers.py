@@ -9,8 +9,9 @@ place. start.py allocates them and drops this module after. Each part is
 handed its own buffer:
   telegrams  the P1 parser's two telegram buffers (p1_buffer bytes each)
   chunk      what the P1 reader reads into
-  response   the shared HTTP response buffer, HEAD_ROOM of it for headers
-  head       where response headers are put together
+  response   the shared HTTP response buffer, HEAD_ROOM of it in front of the
+             body, where the headers are put together (a buffer of their own
+             took 512 bytes more)
   requests   one spare request buffer: http_server.py makes more when
              several connections read requests at once (up to
              max_conn = http_max_conn) and lets them go when unused; an idle
@@ -27,7 +28,7 @@ class Buffers:
         n = settings["p1_buffer"]
         self.telegrams = (bytearray(n), bytearray(n))
         self.response = bytearray(settings["http_buffer"] + HEAD_ROOM)
-        self.head = bytearray(HEAD_ROOM)
+        self.room = HEAD_ROOM
         self.requests = [bytearray(REQ_SIZE)]
         self.max_conn = settings["http_max_conn"]
         self.chunk = bytearray(CHUNK)

@@ -45,12 +45,21 @@ def _reason(status):
         unload("http_reasons")
 
 
+def _slide(buf, n, to):
+    """Moves buf[0:n] to end at `to`. (The two overlap when n > to / 2: a slice
+    assignment moves the bytes as C's memmove does, py/sequence.h.)"""
+    buf[to - n : to] = memoryview(buf)[:n]
+
+
 class Responder:
     def __init__(self, bufs, router):
         self.router = router
-        room = len(bufs.head)  # the response buffer leaves this much in front for headers
+        # The body goes after the first `room` bytes of the response buffer; the
+        # headers are put together in that room, from its start, then slid to just
+        # before the body, so that both go to the socket in one write.
+        room = bufs.room
         self.w = JsonWriter(len(bufs.response), room, bufs.response)
-        self.hw = JsonWriter(room, 0, bufs.head)
+        self.hw = JsonWriter(room, 0, bufs.response)
         self.requests = 0
         self.errors = 0
         self.truncated = 0  # streamed bodies cut short: their second pass failed or differed
@@ -158,8 +167,8 @@ class Responder:
         w = self.w
         n = self._headers(c, status, length, keep)
         if body:
-            w.prepend(self.hw.buf, n)
-            c.send(w.buf, w.first, w.w[0])
+            _slide(w.buf, n, w.first)
+            c.send(w.buf, w.first - n, w.w[0])
         else:
             c.send(self.hw.buf, 0, n)
 

@@ -13,8 +13,8 @@ after.
 
 # Heap each memory setting costs, in bytes (measured on the ESP32-like interpreter)
 _REQUEST = 1024  # a connection's request buffer (buffers.py REQ_SIZE)
-_FIXED = 1024 + 256  # the response header room and head buffer, the P1 chunk
-_RAW_CLIENT = 512  # a raw stream client's socket, streams and task
+_FIXED = 512 + 256  # the response header room (buffers.py HEAD_ROOM), the P1 chunk
+_RAW_CLIENT = 128  # a raw stream client: its socket and its place in the poll (raw_stream.py)
 # (History slots cost flash, not heap: the rings are on flash and their pages are
 # rendered one record at a time.)
 
@@ -27,7 +27,7 @@ def heap_needed(v):
 
 # heap_needed() of settings_table.py's defaults: the most any combination may ask for
 # (a constant, so that a change's check needs no table; tests/cases_settings.py keeps it true)
-BUDGET = 13056
+BUDGET = 11392
 
 
 def check_budget(v):
