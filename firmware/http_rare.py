@@ -1,13 +1,15 @@
 """The HTTP server's seldom-run paths, loaded when one runs and dropped after it
 (http_server.py `_rare`), so that their code costs no heap in between: the 408
-for a request too slow, reading what a client still sends before closing after
-an error, and a POST whose handler reads its own body (the OTA update, lazy.py).
+for a request too slow, the 431 for a head too big, reading what a client still
+sends before closing after an error, and a POST whose handler reads its own body
+(the OTA update, lazy.py).
 A normal request never loads it; without room to load it, the connection is
 closed without these niceties (logged)."""
 
 import time
 
 from . import log
+from .http_request import Request
 
 _TIMEOUT_408 = (
     b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n"
@@ -19,6 +21,16 @@ _TIMEOUT_408 = (
 def timeout(srv, c):
     """Answers 408 to a request whose head or body took too long (the server closes it)."""
     c.sock.send(_TIMEOUT_408)
+
+
+async def too_big(srv, c):
+    """Answers 431 to a request head that fills the request buffer and is not whole,
+    then reads what the client still sends (the server closes after)."""
+    c.req = Request(c)
+    srv.responder.requests += 1
+    srv.responder.error(c, 431, "request line and headers must fit %d bytes" % len(c.buf))
+    await c.stream.drain()
+    await linger(srv, c)
 
 
 async def linger(srv, c):

@@ -25,9 +25,10 @@ _TRANSFER_ENCODING = const(17)  # len(b"transfer-encoding")
 
 
 class Request:
-    """One parsed request, reused for every request on a connection."""
+    """One parsed request: made when its head is whole, dropped with its answer (an idle
+    or waiting connection holds none)."""
 
-    def __init__(self):
+    def __init__(self, conn=None):
         self.method = b""
         self.path = b""
         self.body = None  # memoryview of the body, if any
@@ -42,7 +43,7 @@ class Request:
         self.cache = b"no-cache"  # the Cache-Control value
         self.file = None  # a file object to send as the body (static files)
         self.file_size = 0
-        self.conn = None  # type: object
+        self.conn = conn  # type: object  (its http_server.Conn)
 
     def reset(self):
         self.method = b""

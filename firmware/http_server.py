@@ -43,6 +43,7 @@ from .http_response import Responder
 GRACE_MS = 10
 _READING = 0
 _WRITING = 1
+_WAITING = 2  # read, found incomplete, waiting for more: may be dropped for a newcomer
 # TCP_NODELAY at level IPPROTO_TCP: the same numbers in lwIP and Linux (the unix port's
 # socket module names neither). A response bigger than the response buffer goes out in
 # several sends; with Nagle's algorithm on, its last part waits for the client's
@@ -69,11 +70,9 @@ class Conn:
         self.state = _READING
         self.start = time.ticks_ms()  # when it began waiting for this request
         self.deadline = self.start
-        self.waiting = False  # read, found incomplete, waiting for more: may be dropped
         self.task = None  # type: asyncio.Task | None
         self.linger = False  # read what is left before closing (after an error)
-        self.req = Request()
-        self.req.conn = self
+        self.req = None  # its request, from a whole head to its answer (an idle or waiting one has none)
 
     def send(self, buf, s, e):
         """JsonWriter sink: hand a chunk to the socket (asyncio keeps what it can't take)."""
@@ -189,7 +188,7 @@ class HttpServer:
         now = time.ticks_ms()
         for c in self.conns:
             age = time.ticks_diff(now, c.start)
-            if c.state == _READING and c.waiting and age >= GRACE_MS:
+            if c.state == _WAITING and age >= GRACE_MS:
                 rate = (c.n + 1) * 1000 // (age + 1)
                 if victim is None or rate < least:
                     victim = c
@@ -228,7 +227,7 @@ class HttpServer:
                 if time.ticks_diff(now, c.deadline) > 0:
                     if c.n or c.state == _WRITING:
                         self.timeouts += 1
-                    if c.state == _READING and c.n:
+                    if c.state != _WRITING and c.n:
                         try:
                             self._rare("timeout", c)  # 408
                         except Exception:  # (OSError; MemoryError: closed without it)
@@ -240,9 +239,21 @@ class HttpServer:
     async def _serve_conn(self, c):
         try:
             while True:
-                end = await self._read_head(c)
-                if end < 0:
-                    return
+                end = self._head_end(c)
+                while end < 0:  # until a whole head is in
+                    if end == -2:
+                        await self._rare("too_big", c)  # 431
+                        return
+                    if not await self._read_more(c):
+                        return
+                    end = self._head_end(c)
+                if c.req is None:
+                    try:
+                        c.req = Request(c)
+                    except MemoryError:
+                        log.warn("http: out of memory for a request: answered 503")
+                        await self._refuse(c.sock)
+                        return
                 status = parse(c.buf, end, c.n, c.req)
                 if status in (0, NEED_BODY, 413) and c.req.method == b"POST":
                     # a handler that reads its body itself, far bigger than the buffer (lazy.py)
@@ -279,6 +290,7 @@ class HttpServer:
                         await self._rare("linger", c)
                     return
                 c.state = _READING
+                c.req = None  # (the next one gets its own: nothing of this one stays)
                 c.start = time.ticks_ms()
                 # the next request's clock runs from its first byte, which may be here already
                 c.deadline = time.ticks_add(c.start, self.timeout_ms if c.n else self.keepalive_ms)
@@ -295,26 +307,20 @@ class HttpServer:
                 pass
             self._drop(c)
 
-    async def _read_head(self, c):
-        """Reads until a whole request head is in c.buf; returns its end (after CRLFCRLF) or -1."""
-        while True:
-            buf = c.buf
-            if c.n:
-                end = buf.find(b"\r\n\r\n", 0, c.n)
-                lf = buf.find(b"\n\n", 0, c.n if end < 0 else end)
-                if lf >= 0:
-                    return lf + 2  # bare LFs: parse() answers 400 (RFC 9112)
-                if end >= 0:
-                    return end + 4
-                if c.n >= len(c.buf):
-                    c.req.reset()
-                    self.responder.requests += 1
-                    self.responder.error(c, 431, "request line and headers must fit %d bytes" % len(c.buf))
-                    await c.stream.drain()
-                    await self._rare("linger", c)
-                    return -1
-            if not await self._read_more(c):
-                return -1
+    def _head_end(self, c):
+        """Where the request head in c.buf ends (after its CRLFCRLF): -1 while it is not
+        whole yet, -2 when it is not and fills the buffer (431). (Not a coroutine of its
+        own: a connection waiting for its request holds one frame less.)"""
+        if not c.n:
+            return -1
+        buf = c.buf
+        end = buf.find(b"\r\n\r\n", 0, c.n)
+        lf = buf.find(b"\n\n", 0, c.n if end < 0 else end)
+        if lf >= 0:
+            return lf + 2  # bare LFs: parse() answers 400 (RFC 9112)
+        if end >= 0:
+            return end + 4
+        return -2 if c.n >= len(buf) else -1
 
     async def _send_file(self, c):
         """Streams c.req.file in pieces through the connection's own buffer."""
@@ -343,7 +349,7 @@ class HttpServer:
         """Reads what the client sent next into c.buf; False when it closed.
 
         Reads first and waits only when nothing is there, so a connection is
-        marked `waiting` (and may be dropped for a newcomer) only once what it
+        marked _WAITING (and may be dropped for a newcomer) only once what it
         sent has been looked at. It holds a request buffer to read into, and
         gives it back while it waits (an idle keep-alive connection holds none,
         one with a request begun holds its bytes in `part`); if none can be had
@@ -372,9 +378,9 @@ class HttpServer:
                     c.buf = None
                 except MemoryError:  # no room for its bytes: it keeps the buffer
                     pass
-                c.waiting = True
+                c.state = _WAITING
                 await readable(c.sock)  # pyright: ignore
-                c.waiting = False
+                c.state = _READING
                 continue
             if n == 0:
                 return False
