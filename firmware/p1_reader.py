@@ -1,7 +1,8 @@
 """The P1 reader task: source -> lib/dsmr parser, forever, whatever happens.
 
-Reads the source in chunks into one reused buffer and feeds the parser,
-which swaps in each CRC-valid telegram atomically. A lost or failing source
+Opens the source with p1_sources.py (loaded for that and dropped: what stays
+of a source is a StreamSource, below), reads it in chunks into one reused
+buffer and feeds the parser, which swaps in each CRC-valid telegram atomically. A lost or failing source
 is logged and reopened with backoff (1 s doubling to 30 s); nothing here
 ever stops the HTTP server. Counters for the device API: `parser.*`,
 `source_errors`, `connected`, `seconds_since_telegram()`.
@@ -13,10 +14,40 @@ import time
 from dsmr import P1Parser
 
 from . import log, uptime
-from .p1_sources import open_source
+from .lazy import load, unload
 
 _BACKOFF_MAX = 30
 _POLL_MS = 20
+
+
+class StreamSource:
+    """Anything asyncio can poll: a socket, a UART, a tty. `raw`, when set, is the
+    non-blocking object itself (readinto gives None while nothing came), which the
+    P1 reader polls without asyncio's stream: that allocates nothing per read."""
+
+    def __init__(self, stream, obj=None, close=None, raw=None):
+        self.stream = stream
+        self._obj = obj
+        self._close = close
+        self.raw = raw
+
+    async def readinto(self, buf):
+        return await self.stream.readinto(buf)
+
+    def close(self):
+        try:
+            self.stream.s.close()  # asyncio's Stream.close() leaves the socket open
+        except Exception:
+            pass
+        if self._obj is not None:
+            try:
+                if self._close is not None:
+                    self._close(self._obj)
+                else:
+                    self._obj.close()
+            except Exception:
+                pass
+
 
 
 class P1Reader:
@@ -57,7 +88,10 @@ class P1Reader:
         while True:
             src = None
             try:
-                src = await open_source(self.spec, self.settings)
+                try:  # (the opening's code is loaded for it: p1_sources.py)
+                    src = await load("p1_sources").open_source(self.spec, self.settings)
+                finally:
+                    unload("p1_sources")
                 self.connected = True
                 log.info("P1 source %s open", self.spec)
                 backoff = 1

@@ -6,41 +6,15 @@
   sim            the built-in simulated meter (firmware/simulator.py)
 
 `readinto` returning 0 means the source is gone (closed, unplugged): the P1
-reader then reopens it with backoff.
+reader then reopens it with backoff. The reader loads this module to open a
+source and drops it after: what a source is made of (p1_reader.StreamSource)
+stays, the opening does not.
 """
 
 import asyncio
 
 from . import platform
-
-
-class StreamSource:
-    """Anything asyncio can poll: a socket, a UART, a tty. `raw`, when set, is the
-    non-blocking object itself (readinto gives None while nothing came), which the
-    P1 reader polls without asyncio's stream: that allocates nothing per read."""
-
-    def __init__(self, stream, obj=None, close=None, raw=None):
-        self.stream = stream
-        self._obj = obj
-        self._close = close
-        self.raw = raw
-
-    async def readinto(self, buf):
-        return await self.stream.readinto(buf)
-
-    def close(self):
-        try:
-            self.stream.s.close()  # asyncio's Stream.close() leaves the socket open
-        except Exception:
-            pass
-        if self._obj is not None:
-            try:
-                if self._close is not None:
-                    self._close(self._obj)
-                else:
-                    self._obj.close()
-            except Exception:
-                pass
+from .p1_reader import StreamSource
 
 
 async def open_source(spec, settings):

@@ -178,7 +178,7 @@ def reader_loop():
     import asyncio
     from array import array
 
-    from firmware.p1_sources import StreamSource
+    from firmware.p1_reader import StreamSource
 
     reader, chunk, samples, history, raw, client = _setup()
     client.close()
