@@ -5,42 +5,14 @@ time from the meter's own timestamp. As soon as Wi-Fi is up, then once an
 hour (a minute after a failure), one SNTP query: a non-blocking UDP socket, polled for at most
 two seconds, so the event loop keeps running. The server's name is looked
 up by resolve.py (cached, right after a telegram: the platform's lookup blocks).
+The query is ntp_query.py, loaded for it and dropped after: this module, the
+hourly loop, is what stays.
 """
 
 import asyncio
-import socket
-import struct
 
-from . import log, resolve, sockets
-
-_NTP_TO_UNIX = 2208988800  # seconds from 1900 to 1970
-
-
-async def query(host, port=123, timeout_ms=2000, reader=None):
-    """Unix time from the NTP server `host`; OSError when it does not answer."""
-    ip = await resolve.address(host, reader)
-    addr = socket.getaddrinfo(ip, port, 0, socket.SOCK_DGRAM)[0][-1]  # (an address: no lookup)
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.setblocking(False)
-        req = bytearray(48)
-        req[0] = 0x1B  # client, version 3
-        s.sendto(req, addr)
-        waited = 0
-        while True:
-            try:
-                data = s.recv(48)
-                break
-            except OSError:  # nothing yet
-                if waited >= timeout_ms:
-                    raise OSError("no answer from %s" % host)
-                await asyncio.sleep_ms(50)
-                waited += 50
-        if len(data) < 48:
-            raise OSError("short answer from %s" % host)
-        return struct.unpack("!I", data[40:44])[0] - _NTP_TO_UNIX
-    finally:
-        s.close()
+from . import log, sockets
+from .lazy import load, unload
 
 
 class Ntp:
@@ -65,7 +37,7 @@ class Ntp:
             elif self.online():
                 wait = 60
                 try:
-                    t = await query(self.server, self.port, reader=self.app.reader if self.app else None)
+                    t = await _query(self.server, self.port, self.app.reader if self.app else None)
                     self.platform.set_time(t)
                     self.synced += 1
                     wait = 3600
@@ -74,3 +46,10 @@ class Ntp:
                     if not sockets.refused("NTP", e):
                         log.warn("NTP: %r", e)
             await asyncio.sleep(wait)
+
+
+async def _query(host, port, reader):
+    try:
+        return await load("ntp_query").query(host, port, reader=reader)
+    finally:
+        unload("ntp_query")
