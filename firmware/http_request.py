@@ -43,7 +43,7 @@ class Request:
         self.cache = b"no-cache"  # the Cache-Control value
         self.file = None  # a file object to send as the body (static files)
         self.file_size = 0
-        self.conn = conn  # type: object  (its http_server.Conn)
+        self.conn = conn  # type: object
 
     def reset(self):
         self.method = b""

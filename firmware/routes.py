@@ -76,7 +76,7 @@ class Router:
         try:
             return page(req, w)
         finally:
-            page.drop()  # (the route's handler is this method, not the Lazy)
+            page.drop()  # pyright: ignore[reportAttributeAccessIssue]  (a Lazy; the route's handler is this method)
 
     def resolve(self, path, method=b"GET"):
         """(handler, methods) for `path`, or None. A handler loaded per request
