@@ -11,7 +11,7 @@ hourly loop, is what stays.
 
 import asyncio
 
-from . import log, sockets
+from . import log, resolve, sockets
 from .lazy import load, unload
 
 
@@ -37,7 +37,9 @@ class Ntp:
             elif self.online():
                 wait = 60
                 try:
-                    t = await _query(self.server, self.port, self.app.reader if self.app else None)
+                    # the address first: the query's code is loaded for the exchange only
+                    ip = await resolve.address(self.server, self.app.reader if self.app else None)
+                    t = await _query(ip, self.port)
                     self.platform.set_time(t)
                     self.synced += 1
                     wait = 3600
@@ -48,8 +50,8 @@ class Ntp:
             await asyncio.sleep(wait)
 
 
-async def _query(host, port, reader):
+async def _query(ip, port):
     try:
-        return await load("ntp_query").query(host, port, reader=reader)
+        return await load("ntp_query").query(ip, port)
     finally:
         unload("ntp_query")

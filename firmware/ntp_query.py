@@ -5,14 +5,12 @@ import asyncio
 import socket
 import struct
 
-from . import resolve
-
 _NTP_TO_UNIX = 2208988800  # seconds from 1900 to 1970
 
 
-async def query(host, port=123, timeout_ms=2000, reader=None):
-    """Unix time from the NTP server `host`; OSError when it does not answer."""
-    ip = await resolve.address(host, reader)
+async def query(ip, port=123, timeout_ms=2000):
+    """Unix time from the NTP server at `ip` (an address: ntp.py looks the name up);
+    OSError when it does not answer."""
     addr = socket.getaddrinfo(ip, port, 0, socket.SOCK_DGRAM)[0][-1]  # (an address: no lookup)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
@@ -27,11 +25,11 @@ async def query(host, port=123, timeout_ms=2000, reader=None):
                 break
             except OSError:  # nothing yet
                 if waited >= timeout_ms:
-                    raise OSError("no answer from %s" % host)
+                    raise OSError("no answer from %s" % ip)
                 await asyncio.sleep_ms(50)
                 waited += 50
         if len(data) < 48:
-            raise OSError("short answer from %s" % host)
+            raise OSError("short answer from %s" % ip)
         return struct.unpack("!I", data[40:44])[0] - _NTP_TO_UNIX
     finally:
         s.close()

@@ -13,9 +13,11 @@ telegram at 115200 baud, and HTTP stands still. So here:
   up again for 60 s, doubling to an hour, and asking meanwhile raises at once;
 - lookups, failures and the milliseconds they took are counted (dev/info).
 This module keeps the answers and the counters, and stays loaded while anything
-asks for names (NTP, MQTT): the lookup itself, rare, is resolve_lookup.py,
-loaded for it and dropped after.
+asks for names (NTP, MQTT), and waits for the telegram; the lookup itself,
+rare, is resolve_lookup.py, loaded for it and dropped after.
 """
+
+import asyncio
 
 from . import uptime
 from .lazy import load, unload
@@ -47,7 +49,18 @@ async def address(host, reader=None):
         if entry[0] is None:
             raise OSError("%s did not resolve; next lookup in %d s" % (host, entry[1] - now))
         return entry[0]
+    await _after_telegram(reader)  # (before the lookup's code is loaded: not held while it waits)
     try:
-        return await load("resolve_lookup").lookup(host, entry, reader)
+        return load("resolve_lookup").lookup(host, entry)
     finally:
         unload("resolve_lookup")
+
+
+async def _after_telegram(reader):
+    if reader is None:
+        return
+    seen = reader.parser.telegrams
+    for _ in range(550):  # 11 s, in steps of 20 ms
+        if reader.parser.telegrams != seen:
+            return
+        await asyncio.sleep_ms(20)

@@ -1,7 +1,6 @@
-"""A name lookup for resolve.py, loaded for it and dropped after: right after a
-telegram, timed, its answer or failure kept in resolve.py's cache."""
+"""A name lookup for resolve.py, loaded for it and dropped after: timed, its answer
+or failure kept in resolve.py's cache."""
 
-import asyncio
 import socket
 import time
 
@@ -14,19 +13,9 @@ _RETRY_S = const(60)
 _RETRY_MAX_S = const(3600)
 
 
-async def _after_telegram(reader):
-    if reader is None:
-        return
-    seen = reader.parser.telegrams
-    for _ in range(550):  # 11 s, in steps of 20 ms
-        if reader.parser.telegrams != seen:
-            return
-        await asyncio.sleep_ms(20)
-
-
-async def lookup(host, entry, reader):
-    """Looks `host` up (its cache entry is `entry`, or None); its address, or OSError."""
-    await _after_telegram(reader)
+def lookup(host, entry):
+    """Looks `host` up (its cache entry is `entry`, or None); its address, or OSError.
+    It blocks the interpreter (modsocket.c): resolve.py calls it right after a telegram."""
     t0 = time.ticks_ms()
     try:
         a = socket.getaddrinfo(host, 0)[0][-1]
