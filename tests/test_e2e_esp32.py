@@ -370,8 +370,6 @@ def _held_http(port, n):
     return out
 
 
-@known_miss("MQTT, 3 raw clients and 3 held HTTP requests at once leave no room for device info's 5 KB "
-            "(the held requests get 503 as well)")
 def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
     import socket
 
@@ -381,6 +379,9 @@ def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
         with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": "",
                                       "mqtt_url": "mqtt://127.0.0.1:%d" % broker.port},
                     raw_port=raw_port, extra_heap_k=None if ON_YARDSTICK else 45) as d:
+            # (a client reaches a dongle over its Wi-Fi: none comes before it has joined, while
+            # wifi_join.py is in the heap; on a PC the fakes' MQTT may connect before that)
+            wait_for(lambda: "joined home" in d.fw.log(), 10, "Wi-Fi joined")
             wait_for(lambda: "MQTT: connected" in d.fw.log(), 15, "MQTT connected")
             raws = [socket.create_connection(("127.0.0.1", raw_port), timeout=5) for _ in range(3)]
             https = _held_http(d.fw.port, 3)
@@ -389,6 +390,15 @@ def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
             info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
             assert info["rawclients"] == 3 and info["mqttconnected"] == 1 and info["socketsrefused"] == 0
             assert not d.events("enfile")
+            for s in https:  # each held request is answered by its handler (no meter yet: its 503), not refused
+                s.sendall(b"Host: dongle\r\nConnection: close\r\n\r\n")
+                got = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+                assert b"no telegram received from the meter yet" in got, got
             for s in raws + https:
                 s.close()
     finally:
@@ -413,10 +423,12 @@ def test_a_part_refused_a_socket_is_logged_and_counted(tmp_path, meter):
             s.close()
 
 
-@known_miss("with MQTT and the raw stream on, a settings change (7.8 KB at its highest) meets 503")
+@known_miss("with MQTT, NTP and the raw stream on, a settings change (its code and the table at once, "
+            "6 KB above idle) meets 503")
 def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_path, meter):
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1", "writes_open": True}, raw_port=free_port(),
                 extra_heap_k=None if ON_YARDSTICK else 45) as d:
+        wait_for(lambda: "joined home" in d.fw.log(), 10, "Wi-Fi joined")  # (a client comes over it)
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
                      json.dumps({"raw_max_clients": 4, "p1_buffer": 1536}))
         assert r.status == 400 and "need 11 sockets" in r.json()["error"], r.body
