@@ -186,6 +186,9 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None
         meter.close()
 
 
+YARDSTICK_TOP = 112  # KB in all: two areas of 56 (see figures())
+
+
 def compiled_fakes(arch, out):
     """tests/fakes compiled for `arch` into `out` (harness.compile_fakes), used from there."""
     global FAKES
@@ -239,7 +242,13 @@ def figures(mp, arch, which, out=None):
         build.build(arch, root)
         compiled_fakes(arch, root + "-fakes")
     extra = fakes_kb(mp)
-    return extra, [("min_heap_kb_%s_%s" % (arch, parts), smallest(telegram, root, mp, parts, extra_kb=extra),
+    # On the yardstick a heap above 112k in all (56 + 56) is not a bigger heap: an area a
+    # collection empties is freed and not given back to -X heapsize (README "Still a
+    # proxy"), and the less a firmware keeps, the likelier that is. So every run stays
+    # within 112k with the fakes (a figure N passes at N, N+4 and N+8); beyond, the
+    # figure is None (not measurable there).
+    top = YARDSTICK_TOP - extra - 8 if arch == "x86" else 256
+    return extra, [("min_heap_kb_%s_%s" % (arch, parts), smallest(telegram, root, mp, parts, top=top, extra_kb=extra),
                     TARGETS[parts]) for parts in which]
 
 
@@ -256,7 +265,9 @@ def main(argv=None):
           "each run below gets this much more heap than the figure says)" % (arch, extra))
     for name, kb, target in found:
         if arch == "x86":  # the targets are the yardstick's; the 64-bit figures are for comparison
-            print("%s=%s  (target %d, on %s)" % (name, kb, target, os.path.basename(a.micropython)))
+            print("%s=%s  (target %d, on %s%s)" % (name, kb, target, os.path.basename(a.micropython),
+                                                 "; none up to %dk: above, the yardstick cannot tell"
+                                                 % (YARDSTICK_TOP - extra - 8) if kb is None else ""))
             missed += kb is None or kb > target
         else:
             print("%s=%s  (64-bit unix port, for comparison)" % (name, kb))
