@@ -154,8 +154,32 @@ def listening(port):
         return False
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_EPHEMERAL_LOW = _ephemeral_low()
+
+
 def free_port():
-    with socket.socket() as s:
+    """A port free now, below the kernel's ephemeral range: a port from that range
+    (bind to 0) can be taken a moment later as the local end of some outgoing
+    connection, and the firmware then fails to listen on it (seen: EADDRINUSE)."""
+    import random
+
+    for _ in range(200):
+        port = random.randrange(max(1024, _EPHEMERAL_LOW - 12000), _EPHEMERAL_LOW)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # (a crowded machine: the kernel's pick)
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
