@@ -168,6 +168,9 @@ def test_pty_serial_source(tmp_path):
     path = os.ttyname(slave)
     f = Firmware(tmp_path, path)
     try:
+        # bytes sent before the port is open are not read (opening flushes them, as a
+        # real serial port's setup does): the reader opens it once it has loaded the code
+        wait_for(lambda: "P1 source %s open" % path in f.log(), 10, "the pty open")
         t = fixture("dsmr42")
         half = t.index(b"1-0:1.7.0")
         os.write(master, t[:half] + b"1-0:1.7")  # a partial line stays pending
