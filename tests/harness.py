@@ -184,6 +184,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def recv_all(sock):
+    """What a socket receives until the other end closes it."""
+    out = b""
+    while True:
+        d = sock.recv(4096)
+        if not d:
+            return out
+        out += d
+
+
 def wait_for(cond, timeout=10.0, what="condition"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:

@@ -15,7 +15,7 @@ import time
 import pytest
 
 
-from harness import FAKES, HEAP, ON_YARDSTICK, Firmware, fakes_heap_k, fixture, free_port, known_miss, wait_for
+from harness import FAKES, HEAP, ON_YARDSTICK, Firmware, fakes_heap_k, fixture, free_port, known_miss, recv_all, wait_for
 
 
 def free_port_udp():
@@ -392,12 +392,7 @@ def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
             assert not d.events("enfile")
             for s in https:  # each held request is answered by its handler (no meter yet: its 503), not refused
                 s.sendall(b"Host: dongle\r\nConnection: close\r\n\r\n")
-                got = b""
-                while True:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    got += chunk
+                got = recv_all(s)
                 assert b"no telegram received from the meter yet" in got, got
             for s in raws + https:
                 s.close()

@@ -13,7 +13,7 @@ import pytest
 from dsmr_parser import telegram_specifications as specs
 from dsmr_parser.parsers import TelegramParser
 
-from harness import Firmware, TcpMeter, fixture, free_port, get, wait_for
+from harness import Firmware, TcpMeter, fixture, free_port, get, recv_all, wait_for
 
 
 
@@ -63,12 +63,7 @@ def test_a_client_that_sends_too_slowly_gets_408_and_is_closed(fw):
     try:
         s.sendall(b"GET /api/v1/sm/actual HTTP/1.1\r\n")
         t0 = time.monotonic()
-        data = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            data += d
+        data = recv_all(s)
         assert data.startswith(b"HTTP/1.1 408 ")
         assert time.monotonic() - t0 < 5
     finally:

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from harness import HEAP, MICROPYTHON, ON_YARDSTICK, ROOT, TcpMeter, fixture, free_port, get, wait_for
+from harness import HEAP, MICROPYTHON, ON_YARDSTICK, ROOT, TcpMeter, fixture, free_port, get, recv_all, wait_for
 
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import build  # noqa: E402
@@ -346,12 +346,7 @@ def test_a_truncated_upload_is_refused(board, builds):
     s.sendall(b"POST /api/v1/dev/update HTTP/1.1\r\nHost: x\r\nAuthorization: Basic " + auth
               + b"\r\nContent-Length: %d\r\n\r\n" % len(good) + good[:cut])
     s.shutdown(socket.SHUT_WR)  # the client gives up half-way
-    answer = b""
-    while True:
-        d = s.recv(4096)
-        if not d:
-            break
-        answer += d
+    answer = recv_all(s)
     s.close()
     assert answer.startswith(b"HTTP/1.1 400 "), answer
     assert b"bundle cut short in" in answer
