@@ -42,41 +42,66 @@ def update(platform, values, changes):
     for the first invalid one, with 403 as its second argument for a
     setting that DSMR_<NAME> overrides: such a write would be saved but not
     apply (and an overridden admin_password would be gone until a restart).
+
+    Each step is a function of its own and loads its code for itself: the
+    garbage collector scans a running function's stack slots whole, so a
+    function of the table's or the check's, left in a slot of this one, would
+    keep that module's code in the heap through the steps after it (on the
+    yardstick, 1.2 KB of the check's held through the save).
     """
-    tab = load("settings_table")  # the changes' rows, then the table goes before the check comes
+    rows, stop = _rows(platform, changes)
+    new, restart = _checked(rows, changes, values)
+    if stop is not None:
+        raise stop  # (after the values before it are checked: the first error is the one said)
+    rows = None
+    saved_ = saved(platform, False, values)
+    _budgets(new, values)
+    saved_.update(new)
+    _write(platform.data_path(FILENAME), saved_)
+    for k, v in new.items():
+        if k not in restart:
+            values[k] = v  # live now; the others after a restart
+    return restart
+
+
+def _rows(platform, changes):
+    """The changes' rows of the table, and the error that stops at the first that has
+    none or cannot be changed here (the table is dropped before the checks come)."""
+    tab = load("settings_table")
     try:
         rows = []
-        stop = None  # (said after the values before it are checked: the first error is the one said)
         for k in changes:
             row = tab.row(k) if isinstance(k, str) else None
             if row is None:
-                stop = ValueError("unknown setting: %s" % k)
-                break
+                return rows, ValueError("unknown setting: %s" % k)
             if platform.env("DSMR_" + k.upper()) is not None:
-                stop = ValueError("%s is set by DSMR_%s in the environment: it cannot be changed here" % (k, k.upper()), 403)
-                break
+                return rows, ValueError("%s is set by DSMR_%s in the environment: it cannot be changed here" % (k, k.upper()), 403)
             rows.append(row)
+        return rows, None
     finally:
         unload("settings_table")
-        tab = None
+
+
+def _checked(rows, changes, values):
+    """The changed values checked ({name: value}), and the names that need a restart."""
+    new = {}
+    restart = []
+    t = None  # the check of the row's kind: strings.py for a string, else settings_check.py
     try:
-        new = {}
-        restart = []
-        t = None  # the check of the row's kind: strings.py for a string, else settings_check.py
         for row in rows:
             k = row[0]
             t = _checker(t, row)
             new[k] = (t.value if row[1] == "s" else t.check)(row, changes[k])
             if "R" in row[5] and new[k] != values[k]:
                 restart.append(k)
-        if stop is not None:
-            raise stop
-        rows = t = None
-        unload_all(("settings_check", "strings"))
-        saved_ = saved(platform, False, values)
+        return new, restart
     finally:
-        unload_all(("settings_check", "settings_table", "strings"))
-        t = None  # (its code goes now: the budgets' comes next)
+        t = None
+        unload_all(("settings_check", "strings"))
+
+
+def _budgets(new, values):
+    """ValueError unless the next boot has the heap and the sockets the settings ask for."""
     after = {}  # (the budgets read these only: no copy of every setting)
     for k in _SIZED:
         after[k] = new[k] if k in new else values[k]
@@ -86,13 +111,6 @@ def update(platform, values, changes):
         b.check_sockets(after)  # and the sockets (sockets.py)
     finally:
         unload("settings_budget")
-        b = after = None
-    saved_.update(new)
-    _write(platform.data_path(FILENAME), saved_)
-    for k, v in new.items():
-        if k not in restart:
-            values[k] = v  # live now; the others after a restart
-    return restart
 
 
 def saved(platform, warn, live=None):
