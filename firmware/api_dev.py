@@ -179,7 +179,7 @@ class DeviceApi:
             raw.dropped if raw else 0,
             int(mqtt.connected) if mqtt else 0, mqtt.published if mqtt else 0, mqtt.reconnects if mqtt else 0,
             app.history.writes() if app.history else 0,
-            app.ntp.synced if app.ntp else 0, wifi.mode if wifi else "none", wifi.reconnects if wifi else 0,
+            app.ntp or 0, wifi.mode if wifi else "none", wifi.reconnects if wifi else 0,
             app.watchdog.feeds if app.watchdog else 0,
             bool(app.safe), app.safe, app.bootfails, app.settings_error,
             "password" if s["admin_password"] else "open" if s["writes_open"] else "unset",

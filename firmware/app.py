@@ -32,7 +32,7 @@ class App:
         self.raw = None
         self.mqtt = None
         self.wifi = None  # on the dongle
-        self.ntp = None
+        self.ntp = None  # NTP on: the clock's settings so far (ntp.py)
         self.watchdog = None
         self.safe = ""  # safe mode: why (bootguard.py)
         self.bootfails = 0  # boots in a row that failed before this one

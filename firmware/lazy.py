@@ -6,9 +6,11 @@ history, settings, setup) are `Lazy` handlers: their module is loaded for
 the request and dropped when the response is out (http_response.py calls
 `drop()`), so at most one of them is in the heap at a time. The settings
 table is loaded to read the settings and dropped afterwards (`unload`), as
-the field table is.
+the field table is. A part that runs now and then (NTP, hourly) is loaded for
+each run by `every()`.
 """
 
+import asyncio
 import gc
 import sys
 
@@ -59,6 +61,27 @@ def _loaded():
 
 def _new(before):
     return [m[9:] for m in _loaded() if m not in before]
+
+
+async def every(name, app, ready):
+    """Runs firmware.<name>.run(app) whenever ready() (looked at every 2 s until then),
+    again when the seconds it returns have passed; its module is loaded for each run
+    and dropped after: a part that runs now and then (ntp.py, hourly) keeps only
+    this loop in the heap between its runs. A run whose code finds no room is tried
+    again a minute later."""
+    while True:
+        wait = 2
+        if ready():
+            try:
+                wait = await load(name).run(app)
+            except Exception as e:
+                wait = 60
+                from . import log
+
+                log.warn("%s: %r", name, e)
+            finally:
+                unload(name)
+        await asyncio.sleep(wait)
 
 
 def unload_all(names):

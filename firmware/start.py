@@ -30,7 +30,6 @@ def _load_code(s, safe):
     # yardstick and no endpoint serve from less.)
     for name, wanted in (
         ("mqtt", on and s["mqtt_url"]),
-        ("ntp", on and esp32 and s["ntp_server"]),
         ("watchdog", on),  # (the boot's health check too)
         ("raw_stream", on and s["raw_port"]),
     ):
@@ -169,14 +168,10 @@ async def _start_optional(app, s):
     wifi = app.wifi
     if wifi is not None:
         if s["ntp_server"]:
-            try:
-                from .ntp import Ntp
+            from .lazy import every
 
-                app.ntp = Ntp(s, platform, wifi.online, app)  # pyright: ignore  (no lambda here: it would keep start.py)
-                asyncio.create_task(app.ntp.run())
-            except Exception as e:
-                app.ntp = None
-                _not_started("NTP", e)
+            app.ntp = 0  # (ntp.py counts the clock's settings here)
+            asyncio.create_task(every("ntp", app, wifi.online))  # (ntp.py is loaded for each try)
 
 
 def _not_started(what, e):
