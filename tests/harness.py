@@ -42,10 +42,9 @@ if ON_YARDSTICK:
     FW_ROOT = os.path.join(ROOT, "build", "x86-test")
     FAKES = FW_ROOT + "-fakes"
     # 96k is what the dongle can count on (issue #11's target), and what the suite
-    # runs at. Two tests of the dongle's layer with every feature on at once do not
-    # fit it yet: they are KNOWN_MISSES (below), and no heap above it can stand in:
-    # past 112k in all the yardstick loses every heap area a collection leaves
-    # empty (README, Memory: "Still a proxy").
+    # runs at, every test of it. No heap above 112k in all could stand in for it:
+    # past that the yardstick loses every heap area a collection leaves empty
+    # (README, Memory: "Still a proxy").
     HEAP = os.environ.get("DSMR_YARDSTICK_HEAP", "96k")
 else:
     MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
@@ -55,20 +54,6 @@ else:
     # module) and has 8-byte pointers: it needs more than the dongle. A
     # little above the smallest heap at which the whole suite passes there.
     HEAP = os.environ.get("DSMR_TEST_HEAP", "192k")
-
-# Tests that do not pass on the yardstick at 96k yet, marked so (`known_miss`): they
-# are expected to fail there (strict: once they pass, the mark must go) and run as
-# usual on the 64-bit port. make bench counts them (suite_min_heap) and
-# DSMR_NO_KNOWN_MISSES=1 runs them as any other test.
-KNOWN_MISSES = ON_YARDSTICK and HEAP == "96k" and os.environ.get("DSMR_NO_KNOWN_MISSES") != "1"
-
-
-def known_miss(why):
-    """The mark of a test that does not fit the yardstick's 96k yet, saying why."""
-    import pytest
-
-    return pytest.mark.xfail(KNOWN_MISSES, reason="does not fit 96k on the yardstick yet: " + why, strict=True)
-
 
 _built = False
 

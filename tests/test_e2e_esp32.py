@@ -15,7 +15,7 @@ import time
 import pytest
 
 
-from harness import FAKES, HEAP, ON_YARDSTICK, Firmware, fakes_heap_k, fixture, free_port, known_miss, recv_all, wait_for
+from harness import FAKES, HEAP, ON_YARDSTICK, Firmware, fakes_heap_k, fixture, free_port, recv_all, wait_for
 
 
 def free_port_udp():
@@ -418,8 +418,6 @@ def test_a_part_refused_a_socket_is_logged_and_counted(tmp_path, meter):
             s.close()
 
 
-@known_miss("with MQTT, NTP and the raw stream on, a settings change (its code and the table at once, "
-            "6 KB above idle) meets 503")
 def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_path, meter):
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "mqtt_url": "mqtt://127.0.0.1:1", "writes_open": True}, raw_port=free_port(),
                 extra_heap_k=None if ON_YARDSTICK else 45) as d:
