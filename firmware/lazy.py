@@ -37,7 +37,7 @@ def _scrub(full):
     4.7 KB held for good after a failed load of /metrics' code on the yardstick,
     which then failed every other load. Storing the name again takes that same slot,
     and deleting it empties the slot (a dict's delete does, py/objdict.c)."""
-    sys.modules[full] = None
+    sys.modules[full] = sys  # (any module: the slot is what counts)
     del sys.modules[full]
 
 
