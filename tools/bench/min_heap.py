@@ -113,9 +113,13 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None
             try:
                 with open(os.path.join(tmp, "settings.json"), "w") as f:
                     f.write('{"wifi_ssid": "home"}')
+                # as tests/test_e2e_esp32.py runs the dongle: the ESP32's errno (esp32_main.py),
+                # without which MQTT's connect took the fakes' EINPROGRESS (newlib's 119) for
+                # an error and never connected; NTP's server found (one that does not answer)
                 env = {"DSMR_PLATFORM": "esp32", "MICROPYPATH": FAKES + ":.frozen",
                        "FAKE_LOG": os.path.join(tmp, "hardware.log"),
-                       "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": "ok"}
+                       "FAKE_UART_TCP": "127.0.0.1:%d" % meter.port, "FAKE_WIFI": "ok",
+                       "FAKE_DNS": "pool.ntp.org=127.0.0.1", "DSMR_NTP_PORT": "9"}
                 settings = {}
                 if parts == "core":
                     settings.update(hist_hours=0, mqtt_url="")
@@ -126,8 +130,11 @@ def serves(heap_kb, telegram, root, mp, parts, broker=None, why=None, extra=None
                         settings["mqtt_url"] = "mqtt://127.0.0.1:%d" % broker.port
                         settings["mqtt_interval"] = 1
                 settings.update(extra or {})
-                fw = Firmware(tmp, "uart", heap="%dk" % heap_kb, root=root, env=env, **settings)
+                fw = Firmware(tmp, "uart", heap="%dk" % heap_kb, root=root, env=env,
+                              script=os.path.join(FAKES, "esp32_main.py"), **settings)
                 meter.wait_client(timeout=10)
+                # a client reaches a dongle over its Wi-Fi: none comes while the join's code is loaded
+                wait_for(lambda: "joined home" in fw.log(), 10)
                 meter.send(telegram)
                 wait_for(lambda: fw.get("/api/v1/sm/telegram").body == telegram, 10)
                 ticker = Ticker(meter, telegram)
