@@ -23,7 +23,7 @@ _TABLE = (  # (in parts: no block of 800 bytes for one string, which a fragmente
     """\
 hostname|s|dsmr-api|1|32|RH
 http_port|i|80|1|65535|R
-http_max_conn|i|4|1|8|R
+http_max_conn|i|3|1|8|R
 http_backlog|i|8|1|128|R
 http_timeout|i|5|1|120|
 http_keepalive|i|15|0|600|

@@ -370,7 +370,7 @@ def _held_http(port, n):
     return out
 
 
-def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
+def test_the_defaults_at_full_load_fit_the_sockets(tmp_path, meter):
     import socket
 
     broker = TinyBroker()
@@ -384,9 +384,9 @@ def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
             wait_for(lambda: "joined home" in d.fw.log(), 10, "Wi-Fi joined")
             wait_for(lambda: "MQTT: connected" in d.fw.log(), 15, "MQTT connected")
             raws = [socket.create_connection(("127.0.0.1", raw_port), timeout=5) for _ in range(3)]
-            https = _held_http(d.fw.port, 3)
+            https = _held_http(d.fw.port, 2)
             time.sleep(0.5)
-            # 1 + 4 HTTP (with this request), 1 + 3 raw, MQTT: all ten
+            # 1 + 3 HTTP (with this request), 1 + 3 raw, MQTT: 9 of the 10 (NTP borrows the tenth)
             info = {e["name"]: e["value"] for e in d.fw.get("/api/v1/dev/info").json()["devinfo"]}
             assert info["rawclients"] == 3 and info["mqttconnected"] == 1 and info["socketsrefused"] == 0
             assert not d.events("enfile")
@@ -401,10 +401,11 @@ def test_the_defaults_at_full_load_fit_the_ten_sockets(tmp_path, meter):
 
 
 def test_a_part_refused_a_socket_is_logged_and_counted(tmp_path, meter):
-    # as if other sockets were taken: lwIP has 4 left for us, HTTP's listener and 3 more
+    # as if other sockets were taken: lwIP has 3 left for us, HTTP's listener and 2 more
+    # (a third connection is within http_max_conn: accepted, not waiting for a slot)
     with Dongle(tmp_path, meter, {"wifi_ssid": "home", "ntp_server": ""},
-                env_extra={"FAKE_SOCKETS": "4"}) as d:
-        held = _held_http(d.fw.port, 3)
+                env_extra={"FAKE_SOCKETS": "3"}) as d:
+        held = _held_http(d.fw.port, 2)
         time.sleep(0.3)
         with pytest.raises(ConnectionError):
             d.fw.get("/api/v1/dev/time")  # lwIP drops it: ENFILE
@@ -423,10 +424,10 @@ def test_settings_that_need_more_sockets_than_the_dongle_has_are_refused(tmp_pat
                 extra_heap_k=None if ON_YARDSTICK else 45) as d:
         wait_for(lambda: "joined home" in d.fw.log(), 10, "Wi-Fi joined")  # (a client comes over it)
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
-                     json.dumps({"raw_max_clients": 4, "p1_buffer": 1536}))
+                     json.dumps({"raw_max_clients": 5, "p1_buffer": 1536}))
         assert r.status == 400 and "need 11 sockets" in r.json()["error"], r.body
         r = d.fw.get("/api/v1/dev/settings", "POST", {"Content-Type": "application/json"},
-                     json.dumps({"raw_max_clients": 4, "p1_buffer": 1536, "http_max_conn": 3}))
+                     json.dumps({"raw_max_clients": 5, "p1_buffer": 1536, "http_max_conn": 2}))
         assert r.status == 200, r.body
 
 

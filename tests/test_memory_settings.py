@@ -39,9 +39,9 @@ def post(fw, doc):
     ({"http_buffer": 8192}, "http_buffer must be 512..4096"),
     ({"http_max_conn": 16}, "http_max_conn must be 1..8"),
     ({"hist_hours": 2000}, "hist_hours must be 0..168"),
-    ({"p1_buffer": 4096}, "need 15104 bytes of heap"),  # each within its limit, not with the others
+    ({"p1_buffer": 4096}, "need 14080 bytes of heap"),  # each within its limit, not with the others
     ({"http_max_conn": 8}, "need 15104 bytes of heap"),
-    ({"http_buffer": 4096, "p1_buffer": 3072}, "need 15104 bytes of heap"),
+    ({"http_buffer": 4096, "p1_buffer": 3072}, "need 14080 bytes of heap"),
 ])
 def test_a_setting_beyond_the_heap_is_refused_and_nothing_saved(fw, tmp_path, doc, says):
     status, body = post(fw, doc)
@@ -49,10 +49,10 @@ def test_a_setting_beyond_the_heap_is_refused_and_nothing_saved(fw, tmp_path, do
     assert not os.path.exists(tmp_path / "settings.json")
 
 
-MAXIMAL = [  # each within the budget (11392 bytes) with one setting at its limit, the raw stream counted
-    {"p1_buffer": 4096, "http_buffer": 512, "http_max_conn": 1, "raw_max_clients": 1},
-    {"p1_buffer": 2048, "http_buffer": 4096, "http_max_conn": 2, "raw_max_clients": 1},
-    {"p1_buffer": 896, "http_buffer": 512, "http_max_conn": 8, "raw_max_clients": 1},
+MAXIMAL = [  # each within the budget (10368 bytes) with one setting at the most it can have (raw stream off)
+    {"p1_buffer": 4032, "http_buffer": 512, "http_max_conn": 1, "raw_max_clients": 1},
+    {"p1_buffer": 2048, "http_buffer": 4096, "http_max_conn": 1, "raw_max_clients": 1},
+    {"p1_buffer": 896, "http_buffer": 512, "http_max_conn": 7, "raw_max_clients": 1},
     {"p1_buffer": 2048, "http_buffer": 1024, "http_max_conn": 2, "raw_max_clients": 7},
     {"hist_hours": 168, "hist_days": 92, "hist_months": 120},  # (history slots cost flash, not heap)
     {},  # the defaults, for comparison
@@ -123,6 +123,6 @@ def test_a_settings_file_over_the_budget_boots_with_the_buffer_defaults(tmp_path
         wait_for(lambda: fw.get("/api/v1/sm/telegram").body == t, 10, "the telegram")
         assert "the buffer settings are back to their defaults" in fw.log()
         s = {e["name"]: e["value"] for e in fw.get("/api/v1/dev/settings").json()["settings"]}
-        assert (s["p1_buffer"], s["http_buffer"], s["http_max_conn"], s["hostname"]) == (2048, 2048, 4, "kept")
+        assert (s["p1_buffer"], s["http_buffer"], s["http_max_conn"], s["hostname"]) == (2048, 2048, 3, "kept")
     finally:
         fw.stop()
