@@ -11,7 +11,8 @@ fail with ENFILE (23; lwIP then drops the waiting connection). So:
   NTP      1 for up to 2 s an hour, only while one of the 10 is free (it waits
            otherwise: counted and logged as refused)
 
-The defaults with everything on take all 10. settings_budget.check_sockets()
+The defaults with everything on take 9 at full load: NTP has the tenth.
+settings_budget.check_sockets()
 refuses settings that would need more (loaded with the settings only);
 refused() says so (a log line and `socketsrefused` in
 /api/v1/dev/info) when a part is refused a socket all the same. readable()
