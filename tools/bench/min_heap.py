@@ -5,8 +5,8 @@ telegram every 0.2 s, then asks every endpoint of the chosen parts 6 times,
 4 clients at once; N passes when every answer is right, the process is alive
 and its log has no MemoryError (a P1 reader or a part that ran out of memory
 fails N even if every answer was right). N goes up in 4k steps
-(fragmentation makes bisection unreliable) until it passes three times in a
-row.
+(fragmentation makes bisection unreliable) until it passes three runs in a
+row at N.
 
 Parts:
   core  P1, the spec endpoints (/api/v1/sm/*, /api/v0/sm/actual) and the web page;
@@ -214,7 +214,7 @@ def fakes_kb(mp):
 
 
 def smallest(telegram, root, mp, parts, start=48, top=256, extra_kb=0):
-    """The smallest heap (KB, 4k steps) that serves three times in a row, or None.
+    """The smallest heap (KB, 4k steps) that serves three runs in a row, or None.
     Each run gets extra_kb more (the fakes' share, which the figure leaves out)."""
     broker = None
     tmp = tempfile.mkdtemp()
@@ -224,7 +224,7 @@ def smallest(telegram, root, mp, parts, start=48, top=256, extra_kb=0):
             broker = Broker(tmp)
         heap = start
         while heap <= top:
-            if all(serves(heap + k * 4 + extra_kb, telegram, root, mp, parts, broker, why) for k in range(3)):
+            if all(serves(heap + extra_kb, telegram, root, mp, parts, broker, why) for _ in range(3)):
                 return heap
             heap += 4
         return None
@@ -252,9 +252,9 @@ def figures(mp, arch, which, out=None):
     # On the yardstick a heap above 112k in all (56 + 56) is not a bigger heap: an area a
     # collection empties is freed and not given back to -X heapsize (README "Still a
     # proxy"), and the less a firmware keeps, the likelier that is. So every run stays
-    # within 112k with the fakes (a figure N passes at N, N+4 and N+8); beyond, the
+    # within 112k with the fakes (a figure N passes three runs at N); beyond, the
     # figure is None (not measurable there).
-    top = YARDSTICK_TOP - extra - 8 if arch == "x86" else 256
+    top = YARDSTICK_TOP - extra if arch == "x86" else 256
     return extra, [("min_heap_kb_%s_%s" % (arch, parts), smallest(telegram, root, mp, parts, top=top, extra_kb=extra),
                     TARGETS[parts]) for parts in which]
 
