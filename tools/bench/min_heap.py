@@ -274,7 +274,7 @@ def main(argv=None):
         if arch == "x86":  # the targets are the yardstick's; the 64-bit figures are for comparison
             print("%s=%s  (target %d, on %s%s)" % (name, kb, target, os.path.basename(a.micropython),
                                                  "; none up to %dk: above, the yardstick cannot tell"
-                                                 % (YARDSTICK_TOP - extra - 8) if kb is None else ""))
+                                                 % (YARDSTICK_TOP - extra) if kb is None else ""))
             missed += kb is None or kb > target
         else:
             print("%s=%s  (64-bit unix port, for comparison)" % (name, kb))
