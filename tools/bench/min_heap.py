@@ -18,7 +18,7 @@ Parts:
 
 Both run the dongle's platform layer over the fakes of machine, network and
 socket (tests/fakes). Those are C modules in the dongle's flash but Python
-compiled into the heap here (about 13 KB on the yardstick): each run gets
+compiled into the heap here (16 KB on the yardstick, measured per run): each run gets
 that much more heap than the figure it counts for (`fakes_kb_*`). On the yardstick (../shared/tools/micropython-esp32like,
 32-bit, the ESP32's split heap) the build is `tools/build.py --arch x86`:
 .mpy files compiled ahead, as on the dongle.
