@@ -277,6 +277,7 @@ def bench_heap():
         out = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bench", "min_heap.py")] + args,
                              cwd=ROOT, capture_output=True, text=True, timeout=1800)
         print(out.stdout.strip())
+        MISSED.extend(line.split("=")[0] for line in out.stdout.splitlines() if line.endswith("MISSED"))
         if out.returncode:
             ok = False
             if out.returncode != 1:
